@@ -1,0 +1,8 @@
+import type { z } from '@ai-ninja/contracts';
+import { serviceConfigSchema } from '@ai-ninja/service-kit';
+
+/** conversation-engine's environment: the kit's variables (PORT defaults to the catalog's port); its own join with its APIs. */
+export const configSchema = serviceConfigSchema('conversation-engine');
+
+/** conversation-engine's validated configuration. */
+export type Config = z.output<typeof configSchema>;

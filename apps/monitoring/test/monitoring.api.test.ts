@@ -1,0 +1,10 @@
+import { describeServiceBasics } from '@ai-ninja/service-kit/testing';
+import { createApp } from '../src/app.js';
+import { configSchema } from '../src/config.js';
+
+describeServiceBasics({
+  name: 'monitoring',
+  configSchema,
+  createApp: (config) => createApp({ config, version: 'test' }),
+  notImplemented: ['/api/v1/monitoring/health', '/dashboard/'],
+});

@@ -1,0 +1,9 @@
+import type { Service } from '@ai-ninja/service-kit';
+
+/**
+ * realtime-processor's routes. Its business API is planned and not built yet, so each of its prefixes answers 501
+ * NOT_IMPLEMENTED saying where it is planned, never a fake answer.
+ */
+export function registerRoutes(service: Service): void {
+  service.notImplemented('/realtime', 'issue #5 (the live call)');
+}

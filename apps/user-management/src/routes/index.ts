@@ -1,0 +1,10 @@
+import type { Service } from '@ai-ninja/service-kit';
+
+/**
+ * user-management's routes. Its business API is planned and not built yet, so each of its prefixes answers 501
+ * NOT_IMPLEMENTED saying where it is planned, never a fake answer.
+ */
+export function registerRoutes(service: Service): void {
+  service.notImplemented('/api/v1/auth', 'issue #4 (users, whitelists and caller profiles)');
+  service.notImplemented('/api/v1/users', 'issue #4 (users, whitelists and caller profiles)');
+}

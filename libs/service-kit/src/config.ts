@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { getService, type ServiceName } from '@ai-ninja/contracts';
+
+/** An integer read from an environment variable. */
+export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A non-empty string read from an environment variable. */
+export const envString = () => z.string().min(1);
+
+/** A byte size as express writes it: `512kb`, `1mb`, `1048576`. */
+const BYTE_SIZE = /^\d+(b|kb|mb)?$/i;
+
+/**
+ * The variables every service reads, with defaults so that none is needed. Services extend it:
+ * `serviceConfigSchema('storage').extend({ STORAGE_DIR: envString().default('.data/storage') })`.
+ */
+export function serviceConfigSchema(name: ServiceName) {
+  return z.object({
+    PORT: envInt(0, 65535).default(getService(name).port),
+    HOST: envString().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    BODY_LIMIT: z.string().regex(BYTE_SIZE, 'must be a size such as 512kb or 1mb').default('1mb'),
+    SHUTDOWN_TIMEOUT_MS: envInt(1, 600_000).default(10_000),
+    SHUTDOWN_DRAIN_DELAY_MS: envInt(0, 600_000).default(0),
+    TRUST_PROXY: envString().default('loopback, linklocal, uniquelocal'),
+  });
+}
+
+/** The configuration every service has. */
+export type ServiceConfig = z.output<ReturnType<typeof serviceConfigSchema>>;
+
+/** Thrown at boot when the environment does not satisfy the schema; its message lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration from `env` (process.env by default). An empty variable (`PORT=`) counts as unset, so its
+ * default applies. Every problem is reported at once, each naming its variable; values are not echoed, since they
+ * may be secrets.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+}

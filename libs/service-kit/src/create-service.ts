@@ -1,0 +1,172 @@
+import { createServer } from 'node:http';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { z } from 'zod';
+import { COMMON_ERROR_CODES, type ServiceName } from '@ai-ninja/contracts';
+import { HealthRegistry, healthRouter } from '@ai-ninja/health';
+import { createLogger, createMetrics, runWithContext, type Logger, type ServiceMetrics } from '@ai-ninja/observability';
+import type { ServiceConfig } from './config.js';
+import { errorHandler, routeNotFound } from './error-handler.js';
+import { AppError } from './errors.js';
+import { httpMetrics } from './http-metrics.middleware.js';
+import { InFlightTracker, listen, type RunningService } from './lifecycle.js';
+import { OpenApiDocument } from './openapi.js';
+import { requestContext } from './request-context.middleware.js';
+import { addRoute, type RouteDefinition } from './route.js';
+
+/** Options of {@link createService}. */
+export interface ServiceOptions {
+  readonly name: ServiceName;
+  readonly version: string;
+  readonly config: ServiceConfig;
+  /** Defaults to a logger made from `config` (LOG_LEVEL, LOG_FORMAT). */
+  readonly logger?: Logger;
+  /** Path prefixes whose handlers read the body themselves (uploads, streams): no JSON parsing, no 415 there. */
+  readonly rawBodyPaths?: readonly string[];
+}
+
+/** A service under construction: add routes, checks and disposers, then `listen()`. */
+export interface Service {
+  readonly name: ServiceName;
+  readonly version: string;
+  readonly config: ServiceConfig;
+  readonly app: Express;
+  /** Where routes go; they run before the 404 and error handlers. */
+  readonly router: Router;
+  readonly health: HealthRegistry;
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+  readonly openapi: OpenApiDocument;
+  /** Adds a validated, documented route. */
+  route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(definition: RouteDefinition<P, Q, B>): void;
+  /** Answers every request under `prefix` with 501 and says why, for an API that is planned but not built. */
+  notImplemented(prefix: string, why: string): void;
+  /** Runs `dispose` at shutdown, after the last request; disposers run in reverse order of registration. */
+  onShutdown(name: string, dispose: () => unknown): void;
+  /** Listens on `config.PORT` and `config.HOST` unless overridden (tests pass port 0). */
+  listen(overrides?: { port?: number; host?: string }): Promise<RunningService>;
+}
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+// Probes and scrapes arrive every few seconds: counted in metrics, but kept out of the access log.
+const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/**
+ * The express 5 app every service is built on: request id and trace context, access logs, RED metrics, JSON bodies
+ * with a size limit and a content-type check, the error envelope for every error, health routes, `/metrics`,
+ * `/openapi.json`, and graceful shutdown.
+ */
+export function createService(options: ServiceOptions): Service {
+  const { name, version, config } = options;
+  const logger = options.logger ?? createLogger({ service: name, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const health = new HealthRegistry({ service: name, version });
+  const metrics = createMetrics(name);
+  const openapi = new OpenApiDocument(name, version);
+  const inFlight = new InFlightTracker();
+  const disposers: Array<{ name: string; dispose: () => unknown }> = [];
+  const rawBodyPaths = options.rawBodyPaths ?? [];
+  const isRawBody: (path: string) => boolean = (path) => rawBodyPaths.some((prefix) => path.startsWith(prefix));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+
+  app.use(trackInFlight(inFlight, health));
+  app.use(requestContext());
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => req.id,
+      autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url?.split('?')[0] ?? '') },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(httpMetrics(metrics));
+
+  app.use(healthRouter(health));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi.toJSON());
+  });
+
+  const parseJson = express.json({ limit: config.BODY_LIMIT, type: JSON_TYPES });
+  app.use((req, res, next) => {
+    if (isRawBody(req.path) || !hasBody(req.headers)) return next();
+    if (!req.is(JSON_TYPES)) {
+      return next(new AppError(415, COMMON_ERROR_CODES.unsupportedMediaType, `Expected a JSON body (application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}`));
+    }
+    // The parser calls back from the request stream's events, outside the request's async context: put it back.
+    parseJson(req, res, (error?: unknown) => runWithContext(req.context, () => next(error)));
+  });
+
+  const router = Router();
+  app.use(router);
+  app.use(routeNotFound());
+  app.use(errorHandler(config.BODY_LIMIT));
+
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000; // longer than the gateway's and clients' idle timeouts, so they close first
+  server.headersTimeout = 66_000;
+
+  return {
+    name,
+    version,
+    config,
+    app,
+    router,
+    health,
+    metrics,
+    logger,
+    openapi,
+    route: (definition) => addRoute(router, openapi, definition),
+    notImplemented(prefix, why) {
+      router.use(prefix, (req, _res, next) => {
+        next(new AppError(501, COMMON_ERROR_CODES.notImplemented, `${req.method} ${req.originalUrl.split('?')[0]} is not implemented yet: ${why}`));
+      });
+    },
+    onShutdown(disposerName, dispose) {
+      disposers.push({ name: disposerName, dispose });
+    },
+    listen: (overrides = {}) =>
+      listen(
+        {
+          server,
+          health,
+          logger,
+          inFlight,
+          disposers,
+          drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+          shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+        },
+        overrides.port ?? config.PORT,
+        overrides.host ?? config.HOST,
+      ),
+  };
+}
+
+function hasBody(headers: NodeJS.Dict<string | string[]>): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+}
+
+/**
+ * Counts requests in flight for graceful shutdown, and once shutdown has begun tells every client to close its
+ * connection after the response, so no keep-alive socket is reused against a closing listener.
+ */
+function trackInFlight(inFlight: InFlightTracker, health: HealthRegistry): RequestHandler {
+  return (_req, res, next) => {
+    inFlight.started();
+    res.once('close', () => inFlight.finished());
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
+      if (health.draining) this.setHeader('Connection', 'close');
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
+    next();
+  };
+}

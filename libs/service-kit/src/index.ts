@@ -1,0 +1,10 @@
+export * from './config.js';
+export * from './create-service.js';
+export * from './errors.js';
+export { routeTemplate } from './http-metrics.middleware.js';
+export { runMain, type RunningService } from './lifecycle.js';
+export { OpenApiDocument, type HttpMethod, type ResponseSpec } from './openapi.js';
+export { toExpressPath, type RouteDefinition, type RouteInput, type RouteResult } from './route.js';
+export * from './validation.js';
+export { createLogger, getRequestContext, type Logger } from '@ai-ninja/observability';
+export { packageVersion } from './package-version.js';

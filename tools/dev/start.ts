@@ -1,0 +1,85 @@
+/**
+ * `npm start`: builds the services, starts the nine as separate processes with their embedded defaults, waits until
+ * every one is ready, prints where they are, and on Ctrl-C (or SIGTERM) stops them all and exits 0.
+ * Logs are human-readable on a terminal and JSON lines otherwise.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { prettyFactory } from 'pino-pretty';
+import { SERVICES, type ServiceName } from '@ai-ninja/contracts';
+import { launchServices, ROOT, stopServices, waitUntilReady, type LaunchedService } from './launcher.js';
+
+const tty = process.stdout.isTTY === true;
+const color = (code: number) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
+const [dim, bold, red, green] = [color(2), color(1), color(31), color(32)];
+const width = Math.max(...SERVICES.map((s) => s.name.length));
+
+function build(): void {
+  const started = Date.now();
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '--build', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(red('Build failed: fix the errors above, then run npm start again.'));
+    process.exit(1);
+  }
+  console.log(dim(`built in ${Date.now() - started} ms`));
+}
+
+const prettify = tty ? prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : undefined;
+
+function printLine(service: ServiceName, line: string, stream: 'stdout' | 'stderr'): void {
+  const out = stream === 'stderr' ? process.stderr : process.stdout;
+  if (!prettify) {
+    out.write(`${line}\n`);
+    return;
+  }
+  const prefix = dim(`${service.padEnd(width)} │ `);
+  const text = line.startsWith('{') ? prettify(line).trimEnd() : line;
+  out.write(`${prefix}${text}\n`);
+}
+
+function printTable(services: readonly LaunchedService[]): void {
+  const rows = services.map((s) => [s.name, String(s.port), String(s.child.pid), `http://localhost:${s.port}`, `http://localhost:${s.port}/health/ready`]);
+  const header = ['service', 'port', 'pid', 'url', 'readiness'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(`\n${bold(format(header))}\n${rows.map(format).join('\n')}\n`);
+  console.log(green(`All ${services.length} services are ready.`) + ' Press Ctrl-C to stop them all.\n');
+}
+
+async function main(): Promise<void> {
+  build();
+  const services = launchServices({ mode: 'dist', onLine: printLine });
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(dim(`\n${why}: stopping ${services.length} services…`));
+    const codes = await stopServices(services);
+    const failed = [...codes].filter(([, code]) => code !== 0);
+    if (failed.length > 0) {
+      console.error(red(`Not every service stopped cleanly: ${failed.map(([name, code]) => `${name} (${code})`).join(', ')}`));
+      process.exit(1);
+    }
+    console.log(green('All services stopped.'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('Ctrl-C'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  for (const service of services) {
+    void service.exited.then((code) => {
+      if (!stopping) console.error(red(`${service.name} exited unexpectedly (${code}); the others keep running.`));
+    });
+  }
+  try {
+    await waitUntilReady(services);
+  } catch (error) {
+    console.error(red(`Start failed: ${(error as Error).message}`));
+    await stop('start failed');
+    return;
+  }
+  printTable(services);
+}
+
+await main();
