@@ -3,11 +3,9 @@
  * every one is ready, prints where they are, and on Ctrl-C (or SIGTERM) stops them all and exits 0.
  * Logs are human-readable on a terminal and JSON lines otherwise.
  */
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { prettyFactory } from 'pino-pretty';
 import { SERVICES, type ServiceName } from '@ai-ninja/contracts';
-import { launchServices, ROOT, stopServices, waitUntilReady, type LaunchedService } from './launcher.js';
+import { buildServices, launchServices, stopServices, waitUntilReady, type LaunchedService } from './launcher.js';
 
 const tty = process.stdout.isTTY === true;
 const color = (code: number) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -16,9 +14,7 @@ const width = Math.max(...SERVICES.map((s) => s.name.length));
 
 function build(): void {
   const started = Date.now();
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '--build', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) {
+  if (!buildServices()) {
     console.error(red('Build failed: fix the errors above, then run npm start again.'));
     process.exit(1);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under the given directories (default: apps, libs, tests) in ONE node:test run, so the output
+// Runs every *.test.ts under the given directories or files (default: apps, libs, tests) in ONE node:test run, so the output
 // ends with one TAP summary; fails when that run counts zero tests, since a suite that finds nothing proves nothing.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -10,6 +10,10 @@ const roots = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const passThrough = process.argv.slice(2).filter((arg) => arg.startsWith('-'));
 
 function* testFiles(dir) {
+  if (dir.endsWith('.test.ts')) {
+    yield dir;
+    return;
+  }
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
