@@ -21,7 +21,7 @@ function build(): void {
   console.log(dim(`built in ${Date.now() - started} ms`));
 }
 
-const prettify = tty ? prettyFactory({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : undefined;
+const prettify = tty ? prettyFactory({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : undefined;
 
 function printLine(service: ServiceName, line: string, stream: 'stdout' | 'stderr'): void {
   const out = stream === 'stderr' ? process.stderr : process.stdout;
@@ -34,17 +34,18 @@ function printLine(service: ServiceName, line: string, stream: 'stdout' | 'stder
   out.write(`${prefix}${text}\n`);
 }
 
-function printTable(services: readonly LaunchedService[]): void {
+function printTable(services: readonly LaunchedService[], readyMs: number): void {
   const rows = services.map((s) => [s.name, String(s.port), String(s.child.pid), `http://localhost:${s.port}`, `http://localhost:${s.port}/health/ready`]);
   const header = ['service', 'port', 'pid', 'url', 'readiness'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(`\n${bold(format(header))}\n${rows.map(format).join('\n')}\n`);
-  console.log(green(`All ${services.length} services are ready.`) + ' Press Ctrl-C to stop them all.\n');
+  console.log(green(`All ${services.length} services are ready (${readyMs} ms after launch).`) + ' Press Ctrl-C to stop them all.\n');
 }
 
 async function main(): Promise<void> {
   build();
+  const launchedAt = Date.now();
   const services = launchServices({ mode: 'dist', onLine: printLine });
   let stopping = false;
   const stop = async (why: string) => {
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     await stop('start failed');
     return;
   }
-  printTable(services);
+  printTable(services, Date.now() - launchedAt);
 }
 
 await main();
