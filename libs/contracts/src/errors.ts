@@ -2,10 +2,13 @@ import { z } from './zod.js';
 
 /** Error codes shared by every service. Services add their own (e.g. `WHITELIST_ENTRY_NOT_FOUND`). */
 export const COMMON_ERROR_CODES = {
+  badRequest: 'BAD_REQUEST',
   validationFailed: 'VALIDATION_FAILED',
   malformedJson: 'MALFORMED_JSON',
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
   unsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  headersTooLarge: 'HEADERS_TOO_LARGE',
+  requestTimeout: 'REQUEST_TIMEOUT',
   routeNotFound: 'ROUTE_NOT_FOUND',
   notImplemented: 'NOT_IMPLEMENTED',
   rateLimited: 'RATE_LIMITED',

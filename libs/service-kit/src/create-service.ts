@@ -6,7 +6,7 @@ import { COMMON_ERROR_CODES, type ServiceName } from '@ai-ninja/contracts';
 import { HealthRegistry, healthRouter } from '@ai-ninja/health';
 import { createLogger, createMetrics, runWithContext, type Logger, type ServiceMetrics } from '@ai-ninja/observability';
 import type { ServiceConfig } from './config.js';
-import { errorHandler, routeNotFound } from './error-handler.js';
+import { errorHandler, onClientError, routeNotFound } from './error-handler.js';
 import { AppError } from './errors.js';
 import { httpMetrics } from './http-metrics.middleware.js';
 import { InFlightTracker, listen, type RunningService } from './lifecycle.js';
@@ -111,6 +111,7 @@ export function createService(options: ServiceOptions): Service {
   app.use(errorHandler(config.BODY_LIMIT));
 
   const server = createServer(app);
+  server.on('clientError', onClientError);
   server.keepAliveTimeout = 65_000; // longer than the gateway's and clients' idle timeouts, so they close first
   server.headersTimeout = 66_000;
 

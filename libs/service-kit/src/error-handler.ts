@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { COMMON_ERROR_CODES, type ErrorEnvelope } from '@ai-ninja/contracts';
 import { AppError } from './errors.js';
@@ -48,8 +51,35 @@ const BODY_ERRORS: Record<string, (limit: string) => AppError> = {
 
 function toAppError(error: unknown, bodyLimit: string): AppError {
   if (error instanceof AppError) return error;
-  const type = (error as { type?: unknown } | null)?.type;
+  const { type, status, message } = (error ?? {}) as { type?: unknown; status?: unknown; message?: unknown };
   const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   if (known) return known(bodyLimit);
+  // express's own client errors carry their 4xx status, e.g. a path parameter that does not decode.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError(status, status === 400 ? COMMON_ERROR_CODES.badRequest : `HTTP_${status}`, String(message));
+  }
   return new AppError(500, COMMON_ERROR_CODES.internal, 'Internal error; the request id helps find the details in the logs');
+}
+
+/**
+ * Node answers a request it cannot even parse (garbage, oversized headers, a header timeout) before express sees
+ * it, with a bare `400 Bad Request`. This writes the error envelope and a request id instead.
+ */
+export function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, COMMON_ERROR_CODES.headersTooLarge, 'The request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, COMMON_ERROR_CODES.requestTimeout, 'The request took too long to arrive']
+        : [400, COMMON_ERROR_CODES.badRequest, 'The request is not valid HTTP'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ error: { code, message, requestId } } satisfies ErrorEnvelope);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
@@ -208,15 +208,21 @@ describe('createService over HTTP', () => {
     assert.equal(response.headers.get('cache-control'), 'no-store');
   });
 
-  it('reads the raw HTTP like any client would: no HTML, no stack, on a bad request line', async () => {
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${url}/%E0%A4%A`, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.end();
+  it('answers a path parameter that does not decode with a 400 envelope, not a 500', async () => {
+    await expectErrorEnvelope(await fetch(`${url}/api/v1/entries/%E0%A4%A`, json({ phone: '+14155550100' })), 400, 'BAD_REQUEST');
+  });
+
+  it('answers a request that is not even HTTP with the error envelope and a request id', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(running.port, '127.0.0.1', () => socket.write('GARBAGE\r\n\r\n'));
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
     });
-    assert.ok(status >= 400 && status < 500, `status ${status}`);
+    const [head = '', body = ''] = raw.split('\r\n\r\n');
+    assert.match(head, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(head, /\r\nX-Request-ID: [0-9a-f-]{36}\r\n/);
+    assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'BAD_REQUEST');
   });
 });
