@@ -96,8 +96,13 @@ export function createService(options: ServiceOptions): Service {
   });
 
   const parseJson = express.json({ limit: config.BODY_LIMIT, type: JSON_TYPES });
+  const bodyLimitBytes = parseByteSize(config.BODY_LIMIT);
   app.use((req, res, next) => {
     if (isRawBody(req.path) || !hasBody(req.headers)) return next();
+    // Too big is too big whatever the type: answered before reading a byte of it.
+    if (Number(req.headers['content-length']) > bodyLimitBytes) {
+      return next(new AppError(413, COMMON_ERROR_CODES.payloadTooLarge, `The request body is larger than ${config.BODY_LIMIT}`));
+    }
     if (!req.is(JSON_TYPES)) {
       return next(new AppError(415, COMMON_ERROR_CODES.unsupportedMediaType, `Expected a JSON body (application/json), got ${req.headers['content-type'] ?? 'no Content-Type'}`));
     }
@@ -149,6 +154,12 @@ export function createService(options: ServiceOptions): Service {
         overrides.host ?? config.HOST,
       ),
   };
+}
+
+/** `512kb` → 524288, as express reads BODY_LIMIT. */
+function parseByteSize(size: string): number {
+  const [, digits = '0', unit = 'b'] = /^(\d+)(b|kb|mb)?$/i.exec(size) ?? [];
+  return Number(digits) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
 }
 
 function hasBody(headers: NodeJS.Dict<string | string[]>): boolean {

@@ -121,6 +121,11 @@ describe('createService over HTTP', () => {
     await expectErrorEnvelope(await fetch(`${url}/api/v1/entries/user-1`, json(big)), 413, 'PAYLOAD_TOO_LARGE');
   });
 
+  it('answers a 2 MB body of any type with 413, before reading it', async () => {
+    const response = await fetch(`${url}/api/v1/entries/user-1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(2 * 1024 * 1024) });
+    await expectErrorEnvelope(response, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
   it('answers a body that is not JSON with a 415 envelope', async () => {
     const response = await fetch(`${url}/api/v1/entries/user-1`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     await expectErrorEnvelope(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
