@@ -57,14 +57,12 @@ export const SERVICE_NAMES = [
 /** A service of the catalog. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-const api = (path: string, upstreamPath: string, burst = 100): GatewayRoute => ({
-  path,
-  upstreamPath,
-  rateLimit: { zone: 'api', burst, nodelay: true },
-});
+// Routes are typed as GatewayRoute (not as literals) so every route has the same shape.
+const route = (definition: GatewayRoute): GatewayRoute => definition;
+const api = (path: string, upstreamPath: string): GatewayRoute => route({ path, upstreamPath, rateLimit: { zone: 'api', burst: 100, nodelay: true } });
 
 /** The catalog, in port order (3001–3009). */
-export const SERVICES: readonly ServiceDefinition[] = [
+export const SERVICES = [
   {
     name: 'phone-gateway',
     port: 3001,
@@ -80,12 +78,12 @@ export const SERVICES: readonly ServiceDefinition[] = [
     discoveryEnv: 'REALTIME_SERVICE_URL',
     description: 'Carries the live conversation over WebSocket: transcripts and audio in, AI replies out',
     gatewayRoutes: [
-      {
+      route({
         path: '/api/realtime/',
         upstreamPath: '/realtime/',
         rateLimit: { zone: 'realtime', burst: 200, nodelay: true },
         websocket: true,
-      },
+      }),
     ],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 4, maxReplicas: 20, targetCpuPercent: 70 },
@@ -95,7 +93,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     port: 3003,
     discoveryEnv: 'CONVERSATION_SERVICE_URL',
     description: 'Classifies what the caller wants and writes the reply in the user’s style',
-    gatewayRoutes: [],
+    gatewayRoutes: [] as GatewayRoute[],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 2, maxReplicas: 10, targetCpuPercent: 70 },
   },
@@ -113,14 +111,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     port: 3005,
     discoveryEnv: 'USER_SERVICE_URL',
     description: 'Accounts, authentication, hosted numbers and preferences',
-    gatewayRoutes: [
-      {
-        path: '/api/auth/',
-        upstreamPath: '/api/v1/auth/',
-        rateLimit: { zone: 'auth', burst: 10, nodelay: true },
-      },
-      api('/api/users/', '/api/v1/users/'),
-    ],
+    gatewayRoutes: [route({ path: '/api/auth/', upstreamPath: '/api/v1/auth/', rateLimit: { zone: 'auth', burst: 10, nodelay: true } }), api('/api/users/', '/api/v1/users/')],
     upstream: 'ip_hash',
     autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 75 },
   },
@@ -160,14 +151,17 @@ export const SERVICES: readonly ServiceDefinition[] = [
     upstream: 'least_conn',
     autoscaling: { minReplicas: 1, maxReplicas: 2, targetCpuPercent: 80 },
   },
-];
+] as const satisfies readonly ServiceDefinition[];
+
+/** The discovery variables, e.g. `WHITELIST_SERVICE_URL`. */
+export type DiscoveryEnv = (typeof SERVICES)[number]['discoveryEnv'];
 
 /** The port the nginx gateway listens on. */
 export const GATEWAY_PORT = 8080;
 
 /** The catalog entry of a service; throws on a name that is not in the catalog. */
 export function getService(name: ServiceName): ServiceDefinition {
-  const service = SERVICES.find((s) => s.name === name);
+  const service: ServiceDefinition | undefined = SERVICES.find((s) => s.name === name);
   if (!service) throw new Error(`Unknown service "${name}"`);
   return service;
 }

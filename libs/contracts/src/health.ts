@@ -1,4 +1,6 @@
 import { z } from './zod.js';
+import type { ServiceName } from './catalog.js';
+import { defineEndpoint } from './endpoint.js';
 
 /** The media type of every health body (draft-inadarei-api-health-check). */
 export const HEALTH_MEDIA_TYPE = 'application/health+json';
@@ -31,3 +33,14 @@ export const HealthBodySchema = z.object({
   checks: z.record(z.string(), z.array(HealthCheckResultSchema)).optional(),
 });
 export type HealthBody = z.infer<typeof HealthBodySchema>;
+
+/** `GET /health/ready` of `service`: a 503 is an answer too (the body says why), not an error. */
+export const healthReadyEndpoint = (service: ServiceName) =>
+  defineEndpoint({
+    service,
+    method: 'get',
+    path: '/health/ready',
+    summary: 'Readiness of the service',
+    response: HealthBodySchema,
+    successStatuses: [200, 503],
+  });

@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { getService, type ServiceName } from '@ai-ninja/contracts';
+import { getService, SERVICES, type DiscoveryEnv, type ServiceName } from '@ai-ninja/contracts';
 
 /** An integer read from an environment variable. */
 export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** A non-empty string read from an environment variable. */
 export const envString = () => z.string().min(1);
+
+/** A comma-separated list of http(s) base URLs: one per replica. */
+const URL_LIST = z
+  .string()
+  .refine((value) => value.split(',').every((part) => /^https?:\/\/[^\s/]+\/?$/.test(part.trim())), 'must be http(s) base URLs, comma-separated');
+
+/** Each service's discovery variable (`WHITELIST_SERVICE_URL`…); unset means `http://localhost:<port>`. */
+const DISCOVERY = Object.fromEntries(SERVICES.map((service) => [service.discoveryEnv, URL_LIST.optional()])) as Record<DiscoveryEnv, z.ZodOptional<typeof URL_LIST>>;
 
 /** A byte size as express writes it: `512kb`, `1mb`, `1048576`. */
 const BYTE_SIZE = /^\d+(b|kb|mb)?$/i;
@@ -24,6 +32,11 @@ export function serviceConfigSchema(name: ServiceName) {
     SHUTDOWN_TIMEOUT_MS: envInt(1, 600_000).default(10_000),
     SHUTDOWN_DRAIN_DELAY_MS: envInt(0, 600_000).default(0),
     TRUST_PROXY: envString().default('loopback, linklocal, uniquelocal'),
+    /** Re-resolve upstream host names to all their addresses this often (a headless Service); 0: never. */
+    DISCOVERY_DNS_REFRESH_MS: envInt(0, 3_600_000).default(0),
+    /** Redis for what replicas share (idempotency keys); unset: in-process. */
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    ...DISCOVERY,
   });
 }
 

@@ -2,13 +2,15 @@ import { createServer } from 'node:http';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { z } from 'zod';
-import { COMMON_ERROR_CODES, type ServiceName } from '@ai-ninja/contracts';
+import { COMMON_ERROR_CODES, SERVICES, type ServiceName } from '@ai-ninja/contracts';
 import { HealthRegistry, healthRouter } from '@ai-ninja/health';
 import { createLogger, createMetrics, runWithContext, type Logger, type ServiceMetrics } from '@ai-ninja/observability';
+import { ServiceClient, type ServiceClientOptions } from '@ai-ninja/service-client';
 import type { ServiceConfig } from './config.js';
 import { errorHandler, onClientError, routeNotFound } from './error-handler.js';
 import { AppError } from './errors.js';
 import { httpMetrics } from './http-metrics.middleware.js';
+import { idempotency, MemoryIdempotencyStore, RedisIdempotencyStore, type IdempotencyStore } from './idempotency.js';
 import { InFlightTracker, listen, type RunningService } from './lifecycle.js';
 import { OpenApiDocument } from './openapi.js';
 import { requestContext } from './request-context.middleware.js';
@@ -41,6 +43,11 @@ export interface Service {
   route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(definition: RouteDefinition<P, Q, B>): void;
   /** Answers every request under `prefix` with 501 and says why, for an API that is planned but not built. */
   notImplemented(prefix: string, why: string): void;
+  /**
+   * A ServiceClient for this service's outbound calls: discovery from the config's `*_SERVICE_URL` variables, its
+   * metrics on this service's `/metrics`, its events in this service's log, closed at shutdown.
+   */
+  createClient(options?: ServiceClientOptions): ServiceClient;
   /** Runs `dispose` at shutdown, after the last request; disposers run in reverse order of registration. */
   onShutdown(name: string, dispose: () => unknown): void;
   /** Listens on `config.PORT` and `config.HOST` unless overridden (tests pass port 0). */
@@ -110,6 +117,10 @@ export function createService(options: ServiceOptions): Service {
     parseJson(req, res, (error?: unknown) => runWithContext(req.context, () => next(error)));
   });
 
+  const idempotencyStore = createIdempotencyStore(name, config, logger, health);
+  disposers.push({ name: 'idempotency store', dispose: () => idempotencyStore.close() });
+  app.use(idempotency(idempotencyStore, logger));
+
   const router = Router();
   app.use(router);
   app.use(routeNotFound());
@@ -136,6 +147,17 @@ export function createService(options: ServiceOptions): Service {
         next(new AppError(501, COMMON_ERROR_CODES.notImplemented, `${req.method} ${req.originalUrl.split('?')[0]} is not implemented yet: ${why}`));
       });
     },
+    createClient(clientOptions) {
+      const client = new ServiceClient({
+        registry: metrics.registry,
+        env: discoveryEnv(config),
+        dnsRefreshMs: config.DISCOVERY_DNS_REFRESH_MS,
+        ...clientOptions,
+      });
+      logClientEvents(client, logger);
+      disposers.push({ name: 'service client', dispose: () => client.close() });
+      return client;
+    },
     onShutdown(disposerName, dispose) {
       disposers.push({ name: disposerName, dispose });
     },
@@ -154,6 +176,42 @@ export function createService(options: ServiceOptions): Service {
         overrides.host ?? config.HOST,
       ),
   };
+}
+
+function createIdempotencyStore(name: ServiceName, config: ServiceConfig, logger: Logger, health: HealthRegistry): IdempotencyStore {
+  if (!config.REDIS_URL) return new MemoryIdempotencyStore();
+  const store = new RedisIdempotencyStore(config.REDIS_URL, `${name}:idempotency:`, logger);
+  // Optional: without Redis the service still serves, with keys kept in this process, and says so as `warn`.
+  health.register({
+    name: 'redis',
+    required: false,
+    componentType: 'datastore',
+    check: async () => {
+      await store.redis.ping();
+    },
+  });
+  return store;
+}
+
+/** The discovery variables that are set, as the client reads them. */
+function discoveryEnv(config: ServiceConfig): NodeJS.ProcessEnv {
+  return Object.fromEntries(SERVICES.flatMap((s) => (config[s.discoveryEnv] ? [[s.discoveryEnv, config[s.discoveryEnv]]] : [])));
+}
+
+/** What the client does, in the service's log: breakers and ejections loudly, routine retries quietly. */
+function logClientEvents(client: ServiceClient, logger: Logger): void {
+  client.on('breaker-state', (event) => logger[event.state === 'open' ? 'warn' : 'info'](event, `circuit ${event.state}`));
+  client.on('ejection', (event) => logger.warn(event, 'replica ejected after consecutive failures'));
+  client.on('replicas-changed', (event) => logger.info(event, 'replicas changed'));
+  client.on('retry', (event) => logger.debug(event, 'retrying'));
+  client.on('fallback', (event) => logger.debug(event, 'answered by fallback'));
+  const lastBudgetWarning = new Map<ServiceName, number>();
+  client.on('budget-exhausted', (event) => {
+    // At most one line a second per upstream: during an outage this fires on every refused retry.
+    if (Date.now() - (lastBudgetWarning.get(event.upstream) ?? 0) < 1000) return;
+    lastBudgetWarning.set(event.upstream, Date.now());
+    logger.warn(event, 'retry budget exhausted: not retrying');
+  });
 }
 
 /** `512kb` → 524288, as express reads BODY_LIMIT. */

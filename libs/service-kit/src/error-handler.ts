@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { COMMON_ERROR_CODES, type ErrorEnvelope } from '@ai-ninja/contracts';
+import { ServiceClientError } from '@ai-ninja/service-client';
 import { AppError } from './errors.js';
 
 /** Answers every request no route took with a 404 envelope. */
@@ -51,6 +52,8 @@ const BODY_ERRORS: Record<string, (limit: string) => AppError> = {
 
 function toAppError(error: unknown, bodyLimit: string): AppError {
   if (error instanceof AppError) return error;
+  // An upstream failure nobody handled: 502, 503 or 504 with the client's code, e.g. CIRCUIT_OPEN.
+  if (error instanceof ServiceClientError) return new AppError(error.status, error.code, error.message, { upstream: error.upstream });
   const { type, status, message } = (error ?? {}) as { type?: unknown; status?: unknown; message?: unknown };
   const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
   if (known) return known(bodyLimit);
