@@ -65,9 +65,17 @@ export class CircuitOpenError extends ServiceClientError {
 
 /** No replica could be reached: connection refused, reset, or none known. */
 export class UpstreamUnavailableError extends ServiceClientError {
-  constructor(upstream: ServiceName, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    upstream: ServiceName,
+    detail: string,
+    options?: { cause?: unknown; neverSent?: boolean },
+  ) {
     super(503, 'UPSTREAM_UNAVAILABLE', `${upstream} is unavailable: ${detail}`, upstream, options);
+    this.neverSent = options?.neverSent ?? false;
   }
+
+  /** The request never left: no connection was made, so no server saw it and trying elsewhere is always safe. */
+  readonly neverSent: boolean;
 }
 
 /** One attempt took longer than the per-attempt timeout. */

@@ -175,6 +175,15 @@ describe('ServiceClient retries', () => {
     for (const hosts of hostsPerCall) assert.equal(new Set(hosts).size, hosts.length, `each attempt on another replica: ${hosts.join(' → ')}`);
   });
 
+  it('moves a refused connection to another replica without spending the retry budget', async () => {
+    const network = fakeNetwork((request) => {
+      if (request.url.startsWith('http://down:')) throw connectionError('ECONNREFUSED');
+      return json(200, DECISION);
+    });
+    const c = client(network, { env: replicas('http://down:3006', 'http://up:3006'), ejection: false, breaker: false, retryBudget: { ratio: 0, minRetries: 0 } });
+    for (let i = 0; i < 50; i++) assert.deepEqual(await c.evaluatePhone('+1234567890'), DECISION);
+  });
+
   it('keeps a dead upstream’s load within the retry budget: about 1.2 attempts per call', async () => {
     const network = fakeNetwork(() => json(503, envelope('UNAVAILABLE')));
     const c = client(network, { retries: 3, breaker: false, ejection: false });

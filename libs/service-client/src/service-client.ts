@@ -169,6 +169,8 @@ const DEFAULT_BUDGET: RetryBudgetOptions = { ratio: 0.2, minRetries: 10, windowM
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 25, maxMs: 1000 };
 const DEFAULT_EJECTION: EjectionOptions = { consecutiveFailures: 5, baseMs: 10_000, maxMs: 300_000 };
 const RETRYABLE_STATUSES = new Set([408, 429, 502, 503, 504]);
+// Connection errors where the request never reached a server.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // Methods whose repetition cannot apply a change twice; POST joins them when it carries an Idempotency-Key.
 const SAFE_METHODS = new Set(['get', 'head', 'put', 'delete']);
 // A failure counts in the latency estimate as at least this slow, so a replica failing fast never looks attractive.
@@ -464,7 +466,10 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
         const now = Date.now();
         const delayMs = error instanceof UpstreamHttpError && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffDelay(this.#backoff, attempt + 1);
         if (now + delayMs >= prepared.deadline) throw error;
-        if (upstream.budget && !upstream.budget.tryRetry(now)) {
+        // Like gRPC's transparent retries, a request that never reached a server goes to another replica without
+        // spending the budget: it adds no load to anyone, and a dying replica's refusals would otherwise drain it.
+        const transparent = error instanceof UpstreamUnavailableError && error.neverSent;
+        if (!transparent && upstream.budget && !upstream.budget.tryRetry(now)) {
           upstream.counts.budgetExhausted += 1;
           this.#metrics.budgetExhausted.labels(upstream.name).inc();
           this.emit('budget-exhausted', { upstream: upstream.name, calls: upstream.budget.calls, retries: upstream.budget.retries });
@@ -559,7 +564,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') throw new UpstreamTimeoutError(upstream, timeoutMs);
-      throw new UpstreamUnavailableError(upstream, `${replica.url}: ${code ?? (error as Error).message}`, { cause: error });
+      throw new UpstreamUnavailableError(upstream, `${replica.url}: ${code ?? (error as Error).message}`, { cause: error, neverSent: NEVER_SENT.has(code ?? '') });
     }
     const successStatuses = prepared.endpoint.successStatuses ?? [200];
     if (successStatuses.includes(response.status)) return parseBody(upstream, prepared.endpoint.response, response);

@@ -161,8 +161,9 @@ export function createService(options: ServiceOptions): Service {
     onShutdown(disposerName, dispose) {
       disposers.push({ name: disposerName, dispose });
     },
-    listen: (overrides = {}) =>
-      listen(
+    listen: async (overrides = {}) => {
+      await idempotencyStore.open();
+      return listen(
         {
           server,
           health,
@@ -174,7 +175,8 @@ export function createService(options: ServiceOptions): Service {
         },
         overrides.port ?? config.PORT,
         overrides.host ?? config.HOST,
-      ),
+      );
+    },
   };
 }
 

@@ -28,6 +28,8 @@ export interface IdempotencyStore {
   complete(key: string, fingerprint: string, response: StoredResponse): Promise<void>;
   /** Forgets the key, so that a retry runs again (the first attempt failed without a result worth keeping). */
   release(key: string): Promise<void>;
+  /** Connects, when there is something to connect to; a store that cannot connect still works, degraded. */
+  open(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.#entries.delete(key);
   }
 
+  async open(): Promise<void> {}
+
   async close(): Promise<void> {
     this.#entries.clear();
   }
@@ -99,7 +103,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     private readonly ttl: IdempotencyTtl = DEFAULT_TTL,
   ) {
     // Commands fail at once while disconnected instead of queueing, so a request never waits on a dead Redis.
-    this.redis = new Redis(url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    this.redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     this.redis.on('error', () => undefined); // reported through `degraded` and the health check, not as a crash
     this.#fallback = new MemoryIdempotencyStore(10_000, ttl);
   }
@@ -132,6 +136,19 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       async () => void (await this.redis.del(this.prefix + key)),
       () => this.#fallback.release(key),
     );
+  }
+
+  /**
+   * Connects before the service takes traffic, so the first requests do not land in the fallback and miss keys
+   * kept in Redis. When Redis does not answer, the service starts anyway (degraded) and ioredis keeps reconnecting.
+   */
+  async open(): Promise<void> {
+    try {
+      await this.redis.connect();
+    } catch (error) {
+      this.#degraded = true;
+      this.logger.warn({ err: error }, 'Redis unreachable at start: idempotency keys stay in this process until it answers');
+    }
   }
 
   async close(): Promise<void> {
