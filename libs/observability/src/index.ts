@@ -1,4 +1,5 @@
 export * from './context.js';
+export * from './fast-histogram.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './trace.js';

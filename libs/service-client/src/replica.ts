@@ -31,6 +31,8 @@ export class Replica {
     readonly breaker: CircuitBreaker | undefined,
     ewmaTauMs: number,
     now: number,
+    /** Records a successful attempt's duration in seconds (a metric child bound once, off the hot path). */
+    readonly recordSuccess: (seconds: number) => void = () => undefined,
   ) {
     this.ewma = new PeakEwma(ewmaTauMs, now);
   }

@@ -410,9 +410,9 @@ describe('ServiceClient observability', () => {
     const c = client(network);
     await c.evaluatePhone('+1234567890');
     const text = await c.registry.metrics();
-    assert.match(text, /service_client_calls_total\{upstream="smart-whitelist",outcome="success"\} 1/);
-    assert.match(text, /service_client_attempts_total\{upstream="smart-whitelist",replica="http:\/\/a:3006",outcome="UPSTREAM_ERROR"\} 1/);
-    assert.match(text, /service_client_attempts_total\{upstream="smart-whitelist",replica="http:\/\/a:3006",outcome="success"\} 1/);
+    assert.match(text, /service_client_call_duration_seconds_count\{upstream="smart-whitelist",outcome="success"\} 1/);
+    assert.match(text, /service_client_attempt_duration_seconds_count\{upstream="smart-whitelist",replica="http:\/\/a:3006",outcome="UPSTREAM_ERROR"\} 1/);
+    assert.match(text, /service_client_attempt_duration_seconds_count\{upstream="smart-whitelist",replica="http:\/\/a:3006",outcome="success"\} 1/);
     assert.match(text, /service_client_retries_total\{upstream="smart-whitelist",reason="UPSTREAM_ERROR"\} 1/);
     assert.match(text, /service_client_breaker_state\{upstream="smart-whitelist",replica="\*"\} 0/);
   });

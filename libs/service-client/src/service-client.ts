@@ -199,7 +199,8 @@ interface Upstream {
   readonly balancer: Balancer;
   readonly latencies: LatencyWindow;
   readonly counts: { fires: number; successes: number; failures: number; rejects: number; timeouts: number; fallbacks: number; attempts: number; retries: number; budgetExhausted: number };
-  readonly callDuration: { observe(value: number): void };
+  /** The success series of the call histogram, bound once. */
+  readonly callSuccess: { observe(seconds: number): void };
 }
 
 /**
@@ -287,16 +288,14 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       const elapsed = performance.now() - started;
       upstream.counts.successes += 1;
       upstream.latencies.record(elapsed);
-      upstream.callDuration.observe(elapsed / 1000);
-      this.#metrics.calls.labels(upstream.name, 'success').inc();
+      upstream.callSuccess.observe(elapsed / 1000);
       return result;
     } catch (raw) {
       const error = toClientError(upstream.name, raw);
       if (error instanceof CircuitOpenError) upstream.counts.rejects += 1;
       else upstream.counts.failures += 1;
       if (error instanceof UpstreamTimeoutError || error instanceof DeadlineExceededError) upstream.counts.timeouts += 1;
-      upstream.callDuration.observe((performance.now() - started) / 1000);
-      this.#metrics.calls.labels(upstream.name, error.code).inc();
+      this.#metrics.callDuration.labels(upstream.name, error.code).observe((performance.now() - started) / 1000);
       if (options.fallback && isUpstreamFailure(error)) {
         upstream.counts.fallbacks += 1;
         this.#metrics.fallbacks.labels(upstream.name).inc();
@@ -361,7 +360,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       balancer: createBalancer(this.#options.balancer),
       latencies: new LatencyWindow(),
       counts: { fires: 0, successes: 0, failures: 0, rejects: 0, timeouts: 0, fallbacks: 0, attempts: 0, retries: 0, budgetExhausted: 0 },
-      callDuration: this.#metrics.callDuration.labels(name),
+      callSuccess: this.#metrics.callDuration.labels(name, 'success'),
     };
     this.#setReplicas(upstream, urls);
     this.#upstreams.set(name, upstream);
@@ -388,7 +387,8 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     const breaker = this.#breaker
       ? this.#makeBreaker((replica: Replica, prepared: Prepared, headers: Record<string, string>, timeoutMs: number) => this.#send(replica, prepared, headers, timeoutMs), this.#breaker, upstream, url)
       : undefined;
-    return new Replica(url, breaker, this.#options.ewmaTauMs, Date.now());
+    const success = this.#metrics.attemptDuration.labels(upstream, url, 'success');
+    return new Replica(url, breaker, this.#options.ewmaTauMs, Date.now(), (seconds) => success.observe(seconds));
   }
 
   #makeBreaker<A extends unknown[]>(action: (...args: A) => Promise<unknown>, options: BreakerOptions, upstream: ServiceName, replica?: string): CircuitBreaker<A, unknown> {
@@ -417,22 +417,11 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
 
   #prepare(endpoint: Endpoint, input: Record<string, unknown>, options: CallOptions<unknown>): Prepared {
     const issues: { path: string; message: string }[] = [];
-    const parse = (schema: z.ZodType | undefined, value: unknown, where: string): unknown => {
-      if (!schema) return undefined;
-      const result = schema.safeParse(value ?? {});
-      if (result.success) return result.data;
-      for (const issue of result.error.issues) issues.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
-      return undefined;
-    };
-    const params = parse(endpoint.params, input.params, 'params') as Record<string, unknown> | undefined;
-    const query = parse(endpoint.query, input.query, 'query') as Record<string, unknown> | undefined;
-    const body = endpoint.body ? parse(endpoint.body, input.body, 'body') : undefined;
+    const params = validateInput(endpoint.params, input.params, 'params', issues) as Record<string, unknown> | undefined;
+    const query = validateInput(endpoint.query, input.query, 'query', issues) as Record<string, unknown> | undefined;
+    const body = validateInput(endpoint.body, input.body, 'body', issues);
     if (issues.length > 0) throw new RequestValidationError(endpoint.service, issues);
-
-    const path = endpoint.path.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => encodeURIComponent(String(params?.[name])));
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) search.append(key, String(value));
-    const queryString = search.toString();
+    const pathAndQuery = buildPath(endpoint, params, query);
 
     const context = getRequestContext();
     const now = Date.now();
@@ -442,7 +431,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     return {
       endpoint,
       method,
-      pathAndQuery: queryString ? `${path}?${queryString}` : path,
+      pathAndQuery,
       body: endpoint.body ? JSON.stringify(body) : undefined,
       idempotencyKey,
       requestId: context?.requestId ?? randomUUID(),
@@ -455,7 +444,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
   }
 
   async #withRetries(upstream: Upstream, prepared: Prepared): Promise<unknown> {
-    const tried = new Set<Replica>();
+    let tried: Set<Replica> | undefined;
     for (let attempt = 0; ; attempt++) {
       const replica = this.#pick(upstream, tried);
       try {
@@ -479,20 +468,20 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
         this.#metrics.retries.labels(upstream.name, error.code).inc();
         this.emit('retry', { upstream: upstream.name, replica: replica.url, retry: attempt + 1, reason: error.code, delayMs });
         // The next attempt goes to another replica when there is one, whatever failed here.
-        tried.add(replica);
+        (tried ??= new Set()).add(replica);
         if (delayMs > 0) await sleep(delayMs);
       }
     }
   }
 
-  #pick(upstream: Upstream, tried: ReadonlySet<Replica>): Replica {
+  #pick(upstream: Upstream, tried: ReadonlySet<Replica> | undefined): Replica {
     const now = Date.now();
-    const available = upstream.replicas.filter((replica) => replica.isAvailable(now));
+    const available = upstream.replicas.every((replica) => replica.isAvailable(now)) ? upstream.replicas : upstream.replicas.filter((replica) => replica.isAvailable(now));
     if (available.length === 0) {
       if (upstream.replicas.length === 0) throw new UpstreamUnavailableError(upstream.name, 'no replica is known');
       throw upstream.replicas.some((replica) => replica.breaker?.opened) ? new CircuitOpenError(upstream.name, 'replicas') : new UpstreamUnavailableError(upstream.name, 'every replica is ejected');
     }
-    const untried = available.filter((replica) => !tried.has(replica));
+    const untried = tried ? available.filter((replica) => !tried.has(replica)) : available;
     return upstream.balancer.pick(untried.length > 0 ? untried : available, now);
   }
 
@@ -521,16 +510,14 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       const elapsed = performance.now() - startedPrecise;
       replica.ewma.observe(elapsed, Date.now());
       replica.consecutiveFailures = 0;
-      this.#metrics.attempts.labels(upstream.name, replica.url, 'success').inc();
-      this.#metrics.attemptDuration.labels(upstream.name, replica.url).observe(elapsed / 1000);
+      replica.recordSuccess(elapsed / 1000);
       return result;
     } catch (raw) {
       let error = toClientError(upstream.name, raw, 'replica');
       // Cut short by the deadline rather than by the attempt timeout: the call is out of time.
       if (error instanceof UpstreamTimeoutError && timeoutMs < attemptTimeout) error = new DeadlineExceededError(upstream.name);
       const elapsed = performance.now() - startedPrecise;
-      this.#metrics.attempts.labels(upstream.name, replica.url, error.code).inc();
-      this.#metrics.attemptDuration.labels(upstream.name, replica.url).observe(elapsed / 1000);
+      this.#metrics.attemptDuration.labels(upstream.name, replica.url, error.code).observe(elapsed / 1000);
       if (countsAgainstBreaker(error)) this.#recordFailure(upstream, replica, elapsed);
       throw error;
     } finally {
@@ -589,6 +576,37 @@ function axiosTransport(agents: { http: HttpAgent; https: HttpsAgent }): Transpo
     const response = await http.request<string>({ method, url, headers, data: body, timeout: timeoutMs });
     return { status: response.status, headers: response.headers as Record<string, string | undefined>, body: response.data };
   };
+}
+
+/** Parses one part of a request with its schema, collecting issues; undefined when the endpoint has no such part. */
+function validateInput(schema: z.ZodType | undefined, value: unknown, where: string, issues: { path: string; message: string }[]): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) issues.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+  return undefined;
+}
+
+/** An endpoint's path template split once into literal text and parameter names: `['/a/', 'phone', '/b']`. */
+const TEMPLATES = new WeakMap<Endpoint, string[]>();
+
+function buildPath(endpoint: Endpoint, params: Record<string, unknown> | undefined, query: Record<string, unknown> | undefined): string {
+  let parts = TEMPLATES.get(endpoint);
+  if (!parts) {
+    parts = endpoint.path.split(/\{([A-Za-z0-9_]+)\}/);
+    TEMPLATES.set(endpoint, parts);
+  }
+  // Even indices are literal text, odd ones parameter names.
+  let path = '';
+  for (let i = 0; i < parts.length; i++) path += i % 2 === 0 ? parts[i] : encodeURIComponent(String(params?.[parts[i]!]));
+  let separator = '?';
+  for (const key in query) {
+    const value = query[key];
+    if (value === undefined) continue;
+    path += `${separator}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+    separator = '&';
+  }
+  return path;
 }
 
 function parseBody(upstream: ServiceName, schema: z.ZodType, response: TransportResponse): unknown {

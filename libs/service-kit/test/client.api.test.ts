@@ -90,7 +90,7 @@ describe('a service calling another through its ServiceClient', () => {
 
   it('shows its client’s calls on its own /metrics', async () => {
     const text = await (await fetch(`${gateway.url}/metrics`)).text();
-    assert.match(text, /service_client_calls_total\{[^}]*upstream="smart-whitelist"[^}]*outcome="success"[^}]*\} \d+/);
-    assert.match(text, /service_client_attempts_total\{/);
+    assert.match(text, /service_client_call_duration_seconds_count\{[^}]*upstream="smart-whitelist"[^}]*outcome="success"[^}]*\} \d+/);
+    assert.match(text, /service_client_attempt_duration_seconds_count\{[^}]*outcome="UPSTREAM_ERROR"[^}]*\} \d+/);
   });
 });
