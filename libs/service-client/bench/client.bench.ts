@@ -9,11 +9,14 @@ import { Agent } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import axios from 'axios';
-import { defineEndpoint, z } from '@ai-ninja/contracts';
-import { ServiceClient, type ServiceClientOptions, type TransportResponse } from '@ai-ninja/service-client';
+import { z } from 'zod';
+import type { Endpoint } from '@ai-ninja/contracts';
+import type { ServiceClient as Client, ServiceClientOptions, TransportResponse } from '../dist/index.js';
 
+// The built library and what it uses, as services run them: built first, then loaded.
 const tsc = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
 if (spawnSync(process.execPath, [tsc, '--build', fileURLToPath(new URL('../tsconfig.build.json', import.meta.url))], { stdio: 'inherit' }).status !== 0) process.exit(1);
+const { ServiceClient } = await import('../dist/index.js');
 
 const PHONE = '+14155550100';
 
@@ -70,7 +73,7 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 };
 const median = (values: number[]) => percentile(values, 0.5);
-const client = (urls: string[], options: ServiceClientOptions = {}) => new ServiceClient({ env: { WHITELIST_SERVICE_URL: urls.join(',') }, ...options });
+const client = (urls: string[], options: ServiceClientOptions = {}): Client => new ServiceClient({ env: { WHITELIST_SERVICE_URL: urls.join(',') }, ...options });
 
 async function overhead() {
   const up = await upstreams([{ delayMs: 0, status: 200 }]);
@@ -107,7 +110,7 @@ async function overhead() {
   // endpoint with nothing to validate; then the same with the request and response validated by their schemas.
   const response: TransportResponse = { status: 200, headers: {}, body: JSON.stringify({ decision: 'allow', confidence: 1, reasons: [], spamScore: 0 }) };
   const transport = async () => response;
-  const Ping = defineEndpoint({ service: 'smart-whitelist', method: 'get', path: '/ping', summary: 'Ping', response: z.unknown() });
+  const Ping: Endpoint = { service: 'smart-whitelist', method: 'get', path: '/ping', summary: 'Ping', response: z.unknown() };
   const inProcess = new ServiceClient({ env: { WHITELIST_SERVICE_URL: 'http://127.0.0.1:1' }, transport });
   const calls = 200_000;
   const time = async (fn: () => Promise<unknown>) => {
@@ -153,7 +156,7 @@ async function slowReplica() {
     { delayMs: 200, status: 200 },
   ]);
   const healthyUrls = up.urls.slice(0, 2);
-  const p99 = async (c: ServiceClient) => {
+  const p99 = async (c: Client) => {
     await load(() => c.evaluatePhone(PHONE), 200, 8);
     const result = await load(() => c.evaluatePhone(PHONE), 3000, 8);
     c.close();
@@ -180,7 +183,7 @@ async function failingReplica() {
     { delayMs: 0, status: 200 },
     { delayMs: 1, status: 503 },
   ]);
-  const errorRate = async (c: ServiceClient) => {
+  const errorRate = async (c: Client) => {
     const result = await load(() => c.evaluatePhone(PHONE), 3000, 8);
     c.close();
     return result.failures / 3000;

@@ -72,7 +72,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     this.#entries.delete(key);
   }
 
-  async open(): Promise<void> {}
+  open(): Promise<void> {
+    return Promise.resolve();
+  }
 
   async close(): Promise<void> {
     this.#entries.clear();
