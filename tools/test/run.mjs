@@ -28,7 +28,7 @@ function* testFiles(dir) {
   }
 }
 
-const files = (roots.length ? roots : ['apps', 'libs', 'tests']).flatMap((root) => [...testFiles(root)]).sort();
+const files = (roots.length ? roots : ['apps', 'libs', 'tests', 'deploy']).flatMap((root) => [...testFiles(root)]).sort();
 if (files.length === 0) {
   console.error(`No *.test.ts files under ${roots.join(', ') || 'apps, libs, tests'}: nothing proves this works.`);
   process.exit(1);
