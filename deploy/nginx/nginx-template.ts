@@ -3,7 +3,7 @@
  * balancing strategy, one location per gateway route with its rate limit and path rewrite. The same template is
  * rendered for every environment (local, compose, kubernetes); only the variables below differ.
  */
-import { COMMON_ERROR_CODES, SERVICES, type GatewayRoute, type RateLimitZone, type ServiceDefinition } from '@ai-ninja/contracts';
+import { COMMON_ERROR_CODES, RATE_LIMIT_ZONES, SERVICES, type GatewayRoute, type ServiceDefinition } from '@ai-ninja/contracts';
 
 /** Peer settings of every upstream server: three failed attempts take a replica out for thirty seconds. */
 export const UPSTREAM_SERVER_PARAMETERS = 'max_fails=3 fail_timeout=30s';
@@ -11,12 +11,6 @@ export const UPSTREAM_SERVER_PARAMETERS = 'max_fails=3 fail_timeout=30s';
 export const UPSTREAM_KEEPALIVE = 16;
 /** The services' default BODY_LIMIT (1mb): a bigger body is refused at the edge. */
 export const CLIENT_MAX_BODY_SIZE = '1m';
-
-/**
- * Sustained request rate per client address of each zone. The catalog holds the bursts (the design's figures); the
- * design gives no rates, so they are set here, generous for people and tight enough to stop password guessing.
- */
-export const RATE_LIMIT_RATES: Readonly<Record<RateLimitZone, string>> = { auth: '5r/s', api: '50r/s', realtime: '100r/s' };
 
 /** The template's own variables; each environment gives them a value. */
 export const GATEWAY_VARIABLES = ['GATEWAY_PORT', 'GATEWAY_WORKER_PROCESSES', 'GATEWAY_ACCESS_LOG'] as const;
@@ -161,7 +155,7 @@ export function gatewayTemplate(services: readonly ServiceDefinition[] = ROUTED_
     '}',
     '',
     '# Rate limits per client address. Behind a cloud load balancer, set real_ip_header and set_real_ip_from first.',
-    ...zones.map((zone) => `limit_req_zone $binary_remote_addr zone=${zone}:10m rate=${RATE_LIMIT_RATES[zone]};`),
+    ...zones.map((zone) => `limit_req_zone $binary_remote_addr zone=${zone}:10m rate=${RATE_LIMIT_ZONES[zone].ratePerSecond}r/s;`),
     'limit_req_status 429;',
     'limit_req_log_level warn;',
     '',

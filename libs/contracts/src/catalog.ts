@@ -39,7 +39,19 @@ export interface ServiceDefinition {
   readonly gatewayRoutes: readonly GatewayRoute[];
   readonly upstream: UpstreamStrategy;
   readonly autoscaling: AutoscalingRange;
+  /**
+   * The services it calls directly (NetworkPolicies let exactly these callers in). Every service also reads
+   * configuration, and monitoring polls every service; events travel through Redis, not these calls.
+   */
+  readonly calls: readonly ServiceName[];
 }
+
+/** The gateway's `limit_req` zones: requests per second per client address; each route sets its own burst. */
+export const RATE_LIMIT_ZONES: Readonly<Record<RateLimitZone, { readonly ratePerSecond: number }>> = {
+  auth: { ratePerSecond: 5 },
+  api: { ratePerSecond: 50 },
+  realtime: { ratePerSecond: 100 },
+};
 
 /** Names of the nine services, in catalog (and port) order. */
 export const SERVICE_NAMES = [
@@ -71,6 +83,7 @@ export const SERVICES = [
     gatewayRoutes: [api('/api/calls/', '/api/v1/calls/'), api('/webhook/', '/webhook/')],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 2, maxReplicas: 10, targetCpuPercent: 70 },
+    calls: ['user-management', 'smart-whitelist', 'profile-analytics'],
   },
   {
     name: 'realtime-processor',
@@ -87,6 +100,7 @@ export const SERVICES = [
     ],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 4, maxReplicas: 20, targetCpuPercent: 70 },
+    calls: ['conversation-engine', 'storage'],
   },
   {
     name: 'conversation-engine',
@@ -96,6 +110,7 @@ export const SERVICES = [
     gatewayRoutes: [] as GatewayRoute[],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 2, maxReplicas: 10, targetCpuPercent: 70 },
+    calls: [],
   },
   {
     name: 'profile-analytics',
@@ -105,6 +120,7 @@ export const SERVICES = [
     gatewayRoutes: [api('/api/analytics/', '/api/v1/analytics/')],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 75 },
+    calls: ['smart-whitelist'],
   },
   {
     name: 'user-management',
@@ -114,6 +130,7 @@ export const SERVICES = [
     gatewayRoutes: [route({ path: '/api/auth/', upstreamPath: '/api/v1/auth/', rateLimit: { zone: 'auth', burst: 10, nodelay: true } }), api('/api/users/', '/api/v1/users/')],
     upstream: 'ip_hash',
     autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 75 },
+    calls: [],
   },
   {
     name: 'smart-whitelist',
@@ -123,6 +140,7 @@ export const SERVICES = [
     gatewayRoutes: [api('/api/whitelist/', '/api/v1/whitelist/')],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 3, maxReplicas: 15, targetCpuPercent: 75 },
+    calls: ['profile-analytics'],
   },
   {
     name: 'configuration',
@@ -132,6 +150,7 @@ export const SERVICES = [
     gatewayRoutes: [api('/api/config/', '/api/v1/config/')],
     upstream: 'round_robin',
     autoscaling: { minReplicas: 2, maxReplicas: 4, targetCpuPercent: 75 },
+    calls: [],
   },
   {
     name: 'storage',
@@ -141,6 +160,7 @@ export const SERVICES = [
     gatewayRoutes: [api('/api/storage/', '/api/v1/storage/')],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 75 },
+    calls: [],
   },
   {
     name: 'monitoring',
@@ -150,6 +170,7 @@ export const SERVICES = [
     gatewayRoutes: [api('/api/monitoring/', '/api/v1/monitoring/'), api('/dashboard/', '/dashboard/')],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 1, maxReplicas: 2, targetCpuPercent: 80 },
+    calls: [],
   },
 ] as const satisfies readonly ServiceDefinition[];
 
