@@ -19,14 +19,17 @@ const ZERO_SPAN = '0'.repeat(16);
 // id, which on a hot path cost more than everything else a service call does.
 const pool = Buffer.alloc(4096);
 let offset = pool.length;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 function randomHex(bytes: number): string {
   if (offset + bytes > pool.length) {
     randomFillSync(pool);
     offset = 0;
   }
+  let hex = '';
+  for (let i = 0; i < bytes; i++) hex += HEX[pool[offset + i]!];
   offset += bytes;
-  return pool.toString('hex', offset - bytes, offset);
+  return hex;
 }
 
 /** A new random trace id (16 bytes, hex). */

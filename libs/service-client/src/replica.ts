@@ -41,9 +41,9 @@ export class Replica {
     return this.ejectedUntil > now;
   }
 
-  /** In rotation: not ejected, and its breaker lets a call through. */
-  isAvailable(now: number): boolean {
-    return !this.isEjected(now) && (!this.breaker || breakerAllows(this.breaker));
+  /** In rotation: not ejected, and (when its breaker is in use) the breaker lets a call through. */
+  isAvailable(now: number, breakerInUse = true): boolean {
+    return !this.isEjected(now) && (!breakerInUse || !this.breaker || breakerAllows(this.breaker));
   }
 
   /** What the peak-EWMA balancer minimises. */

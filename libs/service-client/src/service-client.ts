@@ -194,7 +194,7 @@ interface Upstream {
   readonly urls: readonly string[];
   resolved: Map<string, string[]>;
   replicas: Replica[];
-  readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown> | undefined;
+  readonly breaker: CircuitBreaker<[Upstream, Prepared], unknown> | undefined;
   readonly budget: RetryBudget | undefined;
   readonly balancer: Balancer;
   readonly latencies: LatencyWindow;
@@ -283,8 +283,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     upstream.counts.fires += 1;
     upstream.budget?.recordCall(Date.now());
     try {
-      const run = () => this.#withRetries(upstream, prepared);
-      const result = (upstream.breaker ? await upstream.breaker.fire(run) : await run()) as EndpointOutput<E>;
+      const result = (upstream.breaker ? await upstream.breaker.fire(upstream, prepared) : await this.#withRetries(upstream, prepared)) as EndpointOutput<E>;
       const elapsed = performance.now() - started;
       upstream.counts.successes += 1;
       upstream.latencies.record(elapsed);
@@ -317,7 +316,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
         latency: upstream.latencies.percentiles(),
         replicas: upstream.replicas.map((replica) => ({
           url: replica.url,
-          available: replica.isAvailable(now),
+          available: replica.isAvailable(now, replicaBreakersInUse(upstream)),
           breaker: replica.breaker ? breakerState(replica.breaker) : 'disabled',
           outstanding: replica.outstanding,
           latencyEstimateMs: Math.round(replica.ewma.value(now) * 100) / 100,
@@ -355,7 +354,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       urls,
       resolved: new Map(urls.map((url) => [url, [url]])),
       replicas: [],
-      breaker: this.#breaker ? this.#makeBreaker((run: () => Promise<unknown>) => run(), this.#breaker, name) : undefined,
+      breaker: this.#breaker ? this.#makeBreaker((self: Upstream, prepared: Prepared) => this.#withRetries(self, prepared), this.#breaker, name) : undefined,
       budget: this.#budget ? new RetryBudget(this.#budget, Date.now()) : undefined,
       balancer: createBalancer(this.#options.balancer),
       latencies: new LatencyWindow(),
@@ -424,6 +423,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     const pathAndQuery = buildPath(endpoint, params, query);
 
     const context = getRequestContext();
+    const trace = context?.trace ?? continueOrStartTrace(undefined);
     const now = Date.now();
     const ownDeadline = now + (options.timeout ?? this.#options.timeout);
     const method = endpoint.method;
@@ -434,8 +434,9 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       pathAndQuery,
       body: endpoint.body ? JSON.stringify(body) : undefined,
       idempotencyKey,
-      requestId: context?.requestId ?? randomUUID(),
-      trace: context?.trace ?? continueOrStartTrace(undefined),
+      // Outside a request, the call starts a trace, and its trace id serves as its request id too.
+      requestId: context?.requestId ?? trace.traceId,
+      trace,
       deadline: context?.deadline === undefined ? ownDeadline : Math.min(ownDeadline, context.deadline),
       // A request that is itself a retry does not retry its own calls: retries never multiply across hops.
       retries: context && context.retryAttempt > 0 ? 0 : (options.retries ?? this.#options.retries),
@@ -443,43 +444,55 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     };
   }
 
-  async #withRetries(upstream: Upstream, prepared: Prepared): Promise<unknown> {
-    let tried: Set<Replica> | undefined;
-    for (let attempt = 0; ; attempt++) {
-      const replica = this.#pick(upstream, tried);
+  /** The first attempt; the retries only when it fails, so the common case (one attempt, a success) stays cheap. */
+  #withRetries(upstream: Upstream, prepared: Prepared): Promise<unknown> {
+    const replica = this.#pick(upstream, undefined);
+    return this.#attempt(upstream, replica, prepared, 0).catch((error: unknown) => this.#retry(upstream, prepared, error, replica));
+  }
+
+  async #retry(upstream: Upstream, prepared: Prepared, firstError: unknown, firstReplica: Replica): Promise<unknown> {
+    const tried = new Set<Replica>();
+    let [raw, replica] = [firstError, firstReplica];
+    for (let retry = 1; ; retry++) {
+      const error = toClientError(upstream.name, raw);
+      if (!prepared.retryable || retry > prepared.retries || !this.#retryOn(error)) throw error;
+      const now = Date.now();
+      const delayMs = error instanceof UpstreamHttpError && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffDelay(this.#backoff, retry);
+      if (now + delayMs >= prepared.deadline) throw error;
+      // Like gRPC's transparent retries, a request that never reached a server goes to another replica without
+      // spending the budget: it adds no load to anyone, and a dying replica's refusals would otherwise drain it.
+      const transparent = error instanceof UpstreamUnavailableError && error.neverSent;
+      if (!transparent && upstream.budget && !upstream.budget.tryRetry(now)) {
+        upstream.counts.budgetExhausted += 1;
+        this.#metrics.budgetExhausted.labels(upstream.name).inc();
+        this.emit('budget-exhausted', { upstream: upstream.name, calls: upstream.budget.calls, retries: upstream.budget.retries });
+        throw error;
+      }
+      upstream.counts.retries += 1;
+      this.#metrics.retries.labels(upstream.name, error.code).inc();
+      this.emit('retry', { upstream: upstream.name, replica: replica.url, retry, reason: error.code, delayMs });
+      // The next attempt goes to another replica when there is one, whatever failed here.
+      tried.add(replica);
+      if (delayMs > 0) await sleep(delayMs);
+      replica = this.#pick(upstream, tried);
       try {
-        return await this.#attempt(upstream, replica, prepared, attempt);
-      } catch (raw) {
-        const error = toClientError(upstream.name, raw);
-        if (!prepared.retryable || attempt >= prepared.retries || !this.#retryOn(error)) throw error;
-        const now = Date.now();
-        const delayMs = error instanceof UpstreamHttpError && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffDelay(this.#backoff, attempt + 1);
-        if (now + delayMs >= prepared.deadline) throw error;
-        // Like gRPC's transparent retries, a request that never reached a server goes to another replica without
-        // spending the budget: it adds no load to anyone, and a dying replica's refusals would otherwise drain it.
-        const transparent = error instanceof UpstreamUnavailableError && error.neverSent;
-        if (!transparent && upstream.budget && !upstream.budget.tryRetry(now)) {
-          upstream.counts.budgetExhausted += 1;
-          this.#metrics.budgetExhausted.labels(upstream.name).inc();
-          this.emit('budget-exhausted', { upstream: upstream.name, calls: upstream.budget.calls, retries: upstream.budget.retries });
-          throw error;
-        }
-        upstream.counts.retries += 1;
-        this.#metrics.retries.labels(upstream.name, error.code).inc();
-        this.emit('retry', { upstream: upstream.name, replica: replica.url, retry: attempt + 1, reason: error.code, delayMs });
-        // The next attempt goes to another replica when there is one, whatever failed here.
-        (tried ??= new Set()).add(replica);
-        if (delayMs > 0) await sleep(delayMs);
+        return await this.#attempt(upstream, replica, prepared, retry);
+      } catch (next) {
+        raw = next;
       }
     }
   }
 
+
   #pick(upstream: Upstream, tried: ReadonlySet<Replica> | undefined): Replica {
     const now = Date.now();
-    const available = upstream.replicas.every((replica) => replica.isAvailable(now)) ? upstream.replicas : upstream.replicas.filter((replica) => replica.isAvailable(now));
+    const guarded = replicaBreakersInUse(upstream);
+    const available = upstream.replicas.every((replica) => replica.isAvailable(now, guarded))
+      ? upstream.replicas
+      : upstream.replicas.filter((replica) => replica.isAvailable(now, guarded));
     if (available.length === 0) {
       if (upstream.replicas.length === 0) throw new UpstreamUnavailableError(upstream.name, 'no replica is known');
-      throw upstream.replicas.some((replica) => replica.breaker?.opened) ? new CircuitOpenError(upstream.name, 'replicas') : new UpstreamUnavailableError(upstream.name, 'every replica is ejected');
+      throw guarded && upstream.replicas.some((replica) => replica.breaker?.opened) ? new CircuitOpenError(upstream.name, 'replicas') : new UpstreamUnavailableError(upstream.name, 'every replica is ejected');
     }
     const untried = tried ? available.filter((replica) => !tried.has(replica)) : available;
     return upstream.balancer.pick(untried.length > 0 ? untried : available, now);
@@ -506,7 +519,8 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     replica.outstanding += 1;
     const startedPrecise = performance.now();
     try {
-      const result = replica.breaker ? await replica.breaker.fire(replica, prepared, headers, timeoutMs) : await this.#send(replica, prepared, headers, timeoutMs);
+      const breaker = replicaBreakersInUse(upstream) ? replica.breaker : undefined;
+      const result = breaker ? await breaker.fire(replica, prepared, headers, timeoutMs) : await this.#send(replica, prepared, headers, timeoutMs);
       const elapsed = performance.now() - startedPrecise;
       replica.ewma.observe(elapsed, Date.now());
       replica.consecutiveFailures = 0;
@@ -628,6 +642,14 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A lone replica is guarded by the upstream's breaker alone: a breaker of its own would see the same failures and
+ * only cost time. Replica breakers come into play as soon as there are two replicas to choose between.
+ */
+function replicaBreakersInUse(upstream: Upstream): boolean {
+  return upstream.replicas.length > 1;
 }
 
 /** Turns whatever a call threw into a typed client error; an open breaker's rejection is `breaker`'s. */
