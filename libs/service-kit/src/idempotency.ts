@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { RequestHandler } from 'express';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { HEADERS } from '@ai-ninja/contracts';
 import type { Logger } from '@ai-ninja/observability';
 import { AppError } from './errors.js';
@@ -104,8 +105,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     private readonly logger: Logger,
     private readonly ttl: IdempotencyTtl = DEFAULT_TTL,
   ) {
+    // ioredis costs ~20 MB of memory once loaded: only services configured with Redis load it.
+    const { Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
     // Commands fail at once while disconnected instead of queueing, so a request never waits on a dead Redis.
-    this.redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    this.redis = new RedisClient(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     this.redis.on('error', () => undefined); // reported through `degraded` and the health check, not as a crash
     this.#fallback = new MemoryIdempotencyStore(10_000, ttl);
   }
