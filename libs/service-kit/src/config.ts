@@ -15,8 +15,12 @@ const URL_LIST = z
 /** Each service's discovery variable (`WHITELIST_SERVICE_URL`…); unset means `http://localhost:<port>`. */
 const DISCOVERY = Object.fromEntries(SERVICES.map((service) => [service.discoveryEnv, URL_LIST.optional()])) as Record<DiscoveryEnv, z.ZodOptional<typeof URL_LIST>>;
 
-/** A byte size as express writes it: `512kb`, `1mb`, `1048576`. */
-const BYTE_SIZE = /^\d+(b|kb|mb)?$/i;
+/** A byte size as express writes it (`512kb`, `1mb`, `1048576`) in bytes; undefined when it is not one. */
+export function parseByteSize(size: string): number | undefined {
+  const match = /^(\d+)(b|kb|mb)?$/i.exec(size);
+  if (!match) return undefined;
+  return Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+}
 
 /**
  * The variables every service reads, with defaults so that none is needed. Services extend it:
@@ -28,7 +32,10 @@ export function serviceConfigSchema(name: ServiceName) {
     HOST: envString().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-    BODY_LIMIT: z.string().regex(BYTE_SIZE, 'must be a size such as 512kb or 1mb').default('1mb'),
+    BODY_LIMIT: z
+      .string()
+      .refine((size) => parseByteSize(size) !== undefined, 'must be a size such as 512kb or 1mb')
+      .default('1mb'),
     SHUTDOWN_TIMEOUT_MS: envInt(1, 600_000).default(10_000),
     SHUTDOWN_DRAIN_DELAY_MS: envInt(0, 600_000).default(0),
     TRUST_PROXY: envString().default('loopback, linklocal, uniquelocal'),

@@ -6,7 +6,7 @@ import { COMMON_ERROR_CODES, SERVICES, type ServiceName } from '@ai-ninja/contra
 import { HealthRegistry, healthRouter } from '@ai-ninja/health';
 import { createLogger, createMetrics, runWithContext, type Logger, type ServiceMetrics } from '@ai-ninja/observability';
 import { ServiceClient, type ServiceClientOptions } from '@ai-ninja/service-client';
-import type { ServiceConfig } from './config.js';
+import { parseByteSize, type ServiceConfig } from './config.js';
 import { errorHandler, onClientError, routeNotFound } from './error-handler.js';
 import { AppError } from './errors.js';
 import { httpMetrics } from './http-metrics.middleware.js';
@@ -103,7 +103,7 @@ export function createService(options: ServiceOptions): Service {
   });
 
   const parseJson = express.json({ limit: config.BODY_LIMIT, type: JSON_TYPES });
-  const bodyLimitBytes = parseByteSize(config.BODY_LIMIT);
+  const bodyLimitBytes = parseByteSize(config.BODY_LIMIT)!;
   app.use((req, res, next) => {
     if (isRawBody(req.path) || !hasBody(req.headers)) return next();
     // Too big is too big whatever the type: answered before reading a byte of it.
@@ -214,12 +214,6 @@ function logClientEvents(client: ServiceClient, logger: Logger): void {
     lastBudgetWarning.set(event.upstream, Date.now());
     logger.warn(event, 'retry budget exhausted: not retrying');
   });
-}
-
-/** `512kb` → 524288, as express reads BODY_LIMIT. */
-function parseByteSize(size: string): number {
-  const [, digits = '0', unit = 'b'] = /^(\d+)(b|kb|mb)?$/i.exec(size) ?? [];
-  return Number(digits) * { b: 1, kb: 1024, mb: 1024 * 1024 }[unit.toLowerCase() as 'b' | 'kb' | 'mb'];
 }
 
 function hasBody(headers: NodeJS.Dict<string | string[]>): boolean {
