@@ -1,8 +1,11 @@
+export * from './auth.js';
 export * from './catalog.js';
+export * from './config.js';
 export * from './endpoint.js';
 export * from './errors.js';
 export * from './headers.js';
 export * from './health.js';
+export * from './monitoring.js';
 export * from './phone.js';
 export * from './whitelist.js';
 export { z } from './zod.js';

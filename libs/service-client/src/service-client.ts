@@ -114,6 +114,8 @@ export interface ServiceClientOptions {
   readonly ewmaTauMs?: number;
   /** How requests go out; axios with keep-alive agents by default. */
   readonly transport?: Transport;
+  /** Extra headers for every attempt, read at send time (service-kit sends the service's credential this way). */
+  readonly headers?: () => Readonly<Record<string, string>>;
 }
 
 /** Options of one call. */
@@ -225,6 +227,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
   readonly #lookup: Lookup;
   readonly #upstreams = new Map<ServiceName, Upstream>();
   readonly #transport: Transport;
+  readonly #headers: (() => Readonly<Record<string, string>>) | undefined;
   readonly #agents: { http: HttpAgent; https: HttpsAgent } | undefined;
   readonly #metrics: ClientMetrics;
   readonly #dnsTimer: NodeJS.Timeout | undefined;
@@ -246,6 +249,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#ejection = options.ejection === false ? false : { ...DEFAULT_EJECTION, ...options.ejection };
     this.#retryOn = options.retryOn ?? isRetryable;
+    this.#headers = options.headers;
     this.#lookup = options.lookup ?? ((host) => dnsLookup(host, { all: true }));
     this.registry = options.registry ?? new Registry();
     this.#metrics = new ClientMetrics(this.registry);
@@ -507,7 +511,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     const timeoutMs = Math.min(attemptTimeout, remaining);
     const headers: Record<string, string> = {
       [HEADERS.userAgent]: SERVICE_CLIENT_USER_AGENT,
-      accept: 'application/json',
+      accept: prepared.endpoint.responseType === 'text' ? 'text/plain' : 'application/json',
       [HEADERS.requestId]: prepared.requestId,
       [HEADERS.traceparent]: formatTraceparent(childSpan(prepared.trace)),
       [HEADERS.timeout]: String(remaining),
@@ -515,6 +519,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     if (prepared.body !== undefined) headers['content-type'] = 'application/json';
     if (prepared.idempotencyKey) headers[HEADERS.idempotencyKey] = prepared.idempotencyKey;
     if (attempt > 0) headers[HEADERS.retryAttempt] = String(attempt);
+    if (this.#headers) Object.assign(headers, this.#headers());
 
     upstream.counts.attempts += 1;
     replica.outstanding += 1;
@@ -569,7 +574,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       throw new UpstreamUnavailableError(upstream, `${replica.url}: ${code ?? (error as Error).message}`, { cause: error, neverSent: NEVER_SENT.has(code ?? '') });
     }
     const successStatuses = prepared.endpoint.successStatuses ?? [200];
-    if (successStatuses.includes(response.status)) return parseBody(upstream, prepared.endpoint.response, response);
+    if (successStatuses.includes(response.status)) return parseBody(upstream, prepared.endpoint, response);
     const envelope = ErrorEnvelopeSchema.safeParse(safeJson(response.body));
     throw new UpstreamHttpError(upstream, response.status, envelope.success ? envelope.data : undefined, parseRetryAfter(response.headers['retry-after'], Date.now()));
   }
@@ -626,15 +631,15 @@ function buildPath(endpoint: Endpoint, params: Record<string, unknown> | undefin
   return path;
 }
 
-function parseBody(upstream: ServiceName, schema: z.ZodType, response: TransportResponse): unknown {
+function parseBody(upstream: ServiceName, endpoint: Endpoint, response: TransportResponse): unknown {
   const text = response.body;
   let json: unknown;
   try {
-    json = text === '' ? undefined : JSON.parse(text);
+    json = endpoint.responseType === 'text' ? text : text === '' ? undefined : JSON.parse(text);
   } catch {
     throw new MalformedResponseError(upstream, `not JSON (${response.headers['content-type'] ?? 'no content type'})`);
   }
-  const result = schema.safeParse(json);
+  const result = endpoint.response.safeParse(json);
   if (!result.success) throw new MalformedResponseError(upstream, result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
   return result.data;
 }

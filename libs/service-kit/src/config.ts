@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getService, SERVICES, type DiscoveryEnv, type ServiceName } from '@ai-ninja/contracts';
+import { getService, JwksSchema, SERVICES, type DiscoveryEnv, type ServiceName } from '@ai-ninja/contracts';
 
 /** An integer read from an environment variable. */
 export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -43,6 +43,21 @@ export function serviceConfigSchema(name: ServiceName) {
     DISCOVERY_DNS_REFRESH_MS: envInt(0, 3_600_000).default(0),
     /** Redis for what replicas share (idempotency keys); unset: in-process. */
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    /** The secret every service shares to sign its service credential (HS256); required when NODE_ENV=production. */
+    SERVICE_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** The keys of user tokens as a JWKS document (JSON); unset: fetched from user-management and cached. */
+    AUTH_JWKS: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JWKS document in JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(JwksSchema)
+      .optional(),
     ...DISCOVERY,
   });
 }

@@ -6,7 +6,8 @@ import { COMMON_ERROR_CODES, SERVICES, type ServiceName } from '@ai-ninja/contra
 import { HealthRegistry, healthRouter } from '@ai-ninja/health';
 import { createLogger, createMetrics, runWithContext, type Logger, type ServiceMetrics } from '@ai-ninja/observability';
 import { ServiceClient, type ServiceClientOptions } from '@ai-ninja/service-client';
-import { parseByteSize, type ServiceConfig } from './config.js';
+import { Authenticator, DEVELOPMENT_SERVICE_SECRET } from './auth.js';
+import { ConfigError, parseByteSize, type ServiceConfig } from './config.js';
 import { errorHandler, onClientError, routeNotFound } from './error-handler.js';
 import { AppError } from './errors.js';
 import { httpMetrics } from './http-metrics.middleware.js';
@@ -39,6 +40,8 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly openapi: OpenApiDocument;
+  /** Verifies incoming tokens; holds this service's credential for its outgoing calls. */
+  readonly auth: Authenticator;
   /** Adds a validated, documented route. */
   route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(definition: RouteDefinition<P, Q, B>): void;
   /** Answers every request under `prefix` with 501 and says why, for an API that is planned but not built. */
@@ -73,6 +76,14 @@ export function createService(options: ServiceOptions): Service {
   const disposers: Array<{ name: string; dispose: () => unknown }> = [];
   const rawBodyPaths = options.rawBodyPaths ?? [];
   const isRawBody: (path: string) => boolean = (path) => rawBodyPaths.some((prefix) => path.startsWith(prefix));
+  let ownClient: ServiceClient | undefined;
+  const auth = new Authenticator({
+    service: name,
+    serviceSecret: serviceSecret(config, logger),
+    ...(config.AUTH_JWKS ? { jwks: config.AUTH_JWKS } : {}),
+    logger,
+    client: () => (ownClient ??= service.createClient()),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -131,7 +142,7 @@ export function createService(options: ServiceOptions): Service {
   server.keepAliveTimeout = 65_000; // longer than the gateway's and clients' idle timeouts, so they close first
   server.headersTimeout = 66_000;
 
-  return {
+  const service: Service = {
     name,
     version,
     config,
@@ -141,7 +152,8 @@ export function createService(options: ServiceOptions): Service {
     metrics,
     logger,
     openapi,
-    route: (definition) => addRoute(router, openapi, definition),
+    auth,
+    route: (definition) => addRoute(router, openapi, auth, definition),
     notImplemented(prefix, why) {
       router.use(prefix, (req, _res, next) => {
         next(new AppError(501, COMMON_ERROR_CODES.notImplemented, `${req.method} ${req.originalUrl.split('?')[0]} is not implemented yet: ${why}`));
@@ -152,6 +164,7 @@ export function createService(options: ServiceOptions): Service {
         registry: metrics.registry,
         env: discoveryEnv(config),
         dnsRefreshMs: config.DISCOVERY_DNS_REFRESH_MS,
+        headers: () => ({ authorization: auth.authorization }),
         ...clientOptions,
       });
       logClientEvents(client, logger);
@@ -178,6 +191,15 @@ export function createService(options: ServiceOptions): Service {
       );
     },
   };
+  return service;
+}
+
+/** SERVICE_AUTH_SECRET, or in development a well-known secret with a warning; production refuses to start without one. */
+function serviceSecret(config: ServiceConfig, logger: Logger): string {
+  if (config.SERVICE_AUTH_SECRET) return config.SERVICE_AUTH_SECRET;
+  if (process.env.NODE_ENV === 'production') throw new ConfigError(['SERVICE_AUTH_SECRET: required when NODE_ENV=production (services sign their credentials with it)']);
+  logger.warn('SERVICE_AUTH_SECRET is not set: services trust a well-known development secret; set one outside development');
+  return DEVELOPMENT_SERVICE_SECRET;
 }
 
 function createIdempotencyStore(name: ServiceName, config: ServiceConfig, logger: Logger, health: HealthRegistry): IdempotencyStore {

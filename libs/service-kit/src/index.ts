@@ -1,3 +1,4 @@
+export { assertCanAccess, Authenticator, isPrivileged, signServiceToken, signUserToken, type RouteAuth, type UserTokenClaims } from './auth.js';
 export * from './config.js';
 export * from './create-service.js';
 export * from './errors.js';

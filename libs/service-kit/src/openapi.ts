@@ -21,6 +21,12 @@ export interface ResponseSpec {
 export class OpenApiDocument {
   readonly registry = new OpenAPIRegistry();
   readonly #errorEnvelope = this.registry.register('ErrorEnvelope', ErrorEnvelopeSchema);
+  readonly #bearer = this.registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A user access token from user-management (ES256), or a service credential (HS256) between services',
+  });
   #cached: object | undefined;
 
   constructor(
@@ -53,6 +59,8 @@ export class OpenApiDocument {
     tags?: string[];
     request?: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
     responses: Readonly<Record<number, ResponseSpec>>;
+    /** Who may call it, as the route declares; anything but `public` needs a bearer token. */
+    auth?: unknown;
   }): void {
     this.#cached = undefined;
     const { params, query, body } = route.request ?? {};
@@ -66,6 +74,12 @@ export class OpenApiDocument {
     if (params || query || body) {
       responses['400'] ??= { description: 'The request failed validation', content: { 'application/json': { schema: this.#errorEnvelope } } };
     }
+    const secured = route.auth !== undefined && route.auth !== 'public';
+    if (secured) {
+      const envelope = { content: { 'application/json': { schema: this.#errorEnvelope } } };
+      responses['401'] ??= { description: 'No valid bearer token (UNAUTHENTICATED)', ...envelope };
+      responses['403'] ??= { description: `The caller may not do this (FORBIDDEN): ${describeAuth(route.auth)}`, ...envelope };
+    }
     responses['default'] = { description: 'An error, in the error envelope', content: { 'application/json': { schema: this.#errorEnvelope } } };
     this.registry.registerPath({
       method: route.method,
@@ -73,6 +87,7 @@ export class OpenApiDocument {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       ...(route.tags ? { tags: route.tags } : {}),
+      ...(secured ? { security: [{ [this.#bearer.name]: [] }] } : {}),
       request: {
         ...(params ? { params: params as never } : {}),
         ...(query ? { query: query as never } : {}),
@@ -90,4 +105,11 @@ export class OpenApiDocument {
     });
     return this.#cached;
   }
+}
+
+function describeAuth(auth: unknown): string {
+  if (auth === 'user') return 'any signed-in user or service';
+  if (auth === 'service') return 'services of the system only';
+  if (auth === 'admin') return 'admins and services only';
+  return 'the user who owns the data, an admin, or a service';
 }

@@ -3,9 +3,12 @@
  * suite every service passes (health routes, metrics, OpenAPI, request ids, the error envelope).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
 import type { z } from 'zod';
-import { ErrorEnvelopeSchema, HealthBodySchema, type ErrorEnvelope, type ServiceName } from '@ai-ninja/contracts';
+import { ErrorEnvelopeSchema, HealthBodySchema, type ErrorEnvelope, type Role, type ServiceName } from '@ai-ninja/contracts';
+import { signServiceToken, signUserToken } from './auth.js';
 import { loadConfig, type ServiceConfig } from './config.js';
 import type { Service } from './create-service.js';
 import type { RunningService } from './lifecycle.js';
@@ -85,4 +88,30 @@ export function describeServiceBasics<C extends ServiceConfig>(options: ServiceB
       });
     }
   });
+}
+
+/** Keys and tokens for tests: services under test verify these tokens without a user-management. */
+export interface TestAuth {
+  /** Configuration overrides: AUTH_JWKS (the public key) and SERVICE_AUTH_SECRET. */
+  readonly env: Record<string, string>;
+  /** An access token of `userId`, signed like user-management signs them. */
+  userToken(userId: string, roles?: readonly Role[]): Promise<string>;
+  /** The credential of a service of the system. */
+  serviceToken(service: ServiceName): string;
+  /** `{ authorization: 'Bearer …' }`, to spread into fetch headers. */
+  bearer(token: string): { authorization: string };
+}
+
+/** Makes a key pair and a service secret for one test file. */
+export async function createTestAuth(): Promise<TestAuth> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = `test-${randomBytes(4).toString('hex')}`;
+  const secret = randomBytes(32).toString('base64url');
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] };
+  return {
+    env: { AUTH_JWKS: JSON.stringify(jwks), SERVICE_AUTH_SECRET: secret },
+    userToken: (userId, roles = ['user']) => signUserToken(privateKey, kid, { userId, roles, typ: 'access', ttlSeconds: 900 }),
+    serviceToken: (service) => signServiceToken(secret, service),
+    bearer: (token) => ({ authorization: `Bearer ${token}` }),
+  };
 }

@@ -19,6 +19,7 @@ describe('a service calling another through its ServiceClient', () => {
     const downstream = createService({ name: 'smart-whitelist', version: 'test', config: testConfig(serviceConfigSchema('smart-whitelist')) });
     downstream.route({
       method: 'get',
+      auth: 'public',
       path: '/api/v1/whitelist/evaluate/{phone}',
       summary: 'Evaluate',
       responses: { 200: { description: 'Decision' } },
@@ -35,6 +36,7 @@ describe('a service calling another through its ServiceClient', () => {
     const client = upstream.createClient({ breaker: false, backoff: { baseMs: 1, maxMs: 2 } });
     upstream.route({
       method: 'get',
+      auth: 'public',
       path: '/api/v1/decide/{phone}',
       summary: 'Decide',
       request: { params: z.object({ phone: z.string() }) },

@@ -15,6 +15,7 @@ function thingsService(overrides: Record<string, string> = {}, answerAfterMs = 0
   const committed: string[] = [];
   service.route({
     method: 'post',
+    auth: 'public',
     path: '/api/v1/things',
     summary: 'Create a thing',
     request: { body: z.object({ name: z.string() }) },

@@ -13,6 +13,7 @@ function slowService(overrides: Record<string, string> = {}) {
   const inHandler = new Promise<void>((resolve) => (started = resolve));
   service.route({
     method: 'get',
+    auth: 'public',
     path: '/slow',
     summary: 'Answers when released',
     responses: { 200: { description: 'Done' } },

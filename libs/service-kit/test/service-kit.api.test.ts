@@ -27,6 +27,7 @@ function buildService() {
   });
   service.route({
     method: 'post',
+    auth: 'public',
     path: '/api/v1/entries/{userId}',
     summary: 'Add an entry',
     request: { params: z.object({ userId: z.string().min(3) }), query: z.object({ dryRun: z.enum(['true', 'false']).optional() }), body: EntrySchema },
@@ -35,6 +36,7 @@ function buildService() {
   });
   service.route({
     method: 'get',
+    auth: 'public',
     path: '/boom',
     summary: 'A programmer error',
     responses: {},
@@ -44,6 +46,7 @@ function buildService() {
   });
   service.route({
     method: 'get',
+    auth: 'public',
     path: '/conflict',
     summary: 'An operational error',
     responses: {},
