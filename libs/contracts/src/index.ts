@@ -1,4 +1,6 @@
 export * from './auth.js';
+export * from './calls.js';
+export * from './conversation.js';
 export * from './catalog.js';
 export * from './config.js';
 export * from './endpoint.js';

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import {
   AUTH_ERROR_CODES,
@@ -72,6 +72,15 @@ export class Authenticator {
     this.#options = options;
     this.#secret = new TextEncoder().encode(options.serviceSecret);
     if (options.jwks) this.#keys = { getKey: createLocalJWKSet(options.jwks), fetchedAt: Infinity };
+  }
+
+  /** A token for one call's WebSocket (phone-gateway signs, realtime-processor verifies). */
+  signCallToken(claims: CallTokenClaims, ttlSeconds?: number): Promise<string> {
+    return signCallToken(this.#options.serviceSecret, claims, ttlSeconds);
+  }
+
+  verifyCallToken(token: string): Promise<CallTokenClaims> {
+    return verifyCallToken(this.#options.serviceSecret, token);
   }
 
   /** user-management verifies with the keys it holds, instead of fetching them from itself. */
@@ -172,6 +181,39 @@ export function signServiceToken(secret: Uint8Array | string, service: ServiceNa
   const payload = { sub: `service:${service}`, iss: SERVICE_TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + ttlSeconds, jti: randomBytes(8).toString('hex') };
   const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/** What a call token grants: joining the conversation of one call, for a short while. */
+export interface CallTokenClaims {
+  readonly callId: string;
+  readonly userId: string;
+}
+
+const CALL_TOKEN_ISSUER = 'ai-ninja/phone-gateway';
+const CALL_TOKEN_AUDIENCE = 'realtime-processor';
+
+/** The key of call tokens: derived from the service secret, so a call token is never a service credential. */
+function callTokenKey(serviceSecret: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', serviceSecret, 'ai-ninja', 'call-token', 32));
+}
+
+/** phone-gateway's token for one call's WebSocket (HS256), bound to the call and short-lived. */
+export async function signCallToken(serviceSecret: string, claims: CallTokenClaims, ttlSeconds = 300): Promise<string> {
+  return new SignJWT({ callId: claims.callId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.userId)
+    .setIssuer(CALL_TOKEN_ISSUER)
+    .setAudience(CALL_TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(callTokenKey(serviceSecret));
+}
+
+/** realtime-processor's check of a call token: the claims, or 401 `UNAUTHENTICATED`. */
+export async function verifyCallToken(serviceSecret: string, token: string): Promise<CallTokenClaims> {
+  const payload = await verifying(() => jwtVerify(token, callTokenKey(serviceSecret), { issuer: CALL_TOKEN_ISSUER, audience: CALL_TOKEN_AUDIENCE, algorithms: ['HS256'] }));
+  if (typeof payload.callId !== 'string' || !payload.sub) throw unauthenticated('The call token names no call');
+  return { callId: payload.callId, userId: payload.sub };
 }
 
 /** What user-management puts in an access token, and what {@link Authenticator} reads back. */

@@ -1,4 +1,4 @@
-export { assertCanAccess, Authenticator, isPrivileged, signServiceToken, signUserToken, type RouteAuth, type UserTokenClaims } from './auth.js';
+export { assertCanAccess, Authenticator, isPrivileged, signCallToken, signServiceToken, signUserToken, verifyCallToken, type CallTokenClaims, type RouteAuth, type UserTokenClaims } from './auth.js';
 export * from './config.js';
 export * from './create-service.js';
 export * from './errors.js';

@@ -169,3 +169,17 @@ describe('auth between services', () => {
     await expectErrorEnvelope(await fetch(`${cold.url}/any`, { headers: auth.bearer(token) }), 503, 'AUTH_UNAVAILABLE');
   });
 });
+
+describe('call tokens', () => {
+  it('bind a WebSocket to one call, and are no service credential', async () => {
+    const auth = await createTestAuth();
+    const gateway = createService({ name: 'phone-gateway', version: 'test', config: testConfig(serviceConfigSchema('phone-gateway'), auth.env) });
+    const realtime = createService({ name: 'realtime-processor', version: 'test', config: testConfig(serviceConfigSchema('realtime-processor'), auth.env) });
+    const token = await gateway.auth.signCallToken({ callId: 'c1', userId: 'u1' });
+    assert.deepEqual(await realtime.auth.verifyCallToken(token), { callId: 'c1', userId: 'u1' });
+    await assert.rejects(realtime.auth.authenticate(`Bearer ${token}`), { status: 401 });
+    await assert.rejects(realtime.auth.verifyCallToken(auth.serviceToken('phone-gateway')), { status: 401 });
+    const expired = await gateway.auth.signCallToken({ callId: 'c1', userId: 'u1' }, -5);
+    await assert.rejects(realtime.auth.verifyCallToken(expired), { status: 401, message: /expired/ });
+  });
+});

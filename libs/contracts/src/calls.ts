@@ -1,0 +1,71 @@
+import type { ServiceName } from './catalog.js';
+import { PersonalitySchema } from './conversation.js';
+import { PhoneNumberSchema } from './phone.js';
+import { z } from './zod.js';
+
+/** What phone-gateway decides for an incoming call. */
+export const CallDecisionSchema = z.enum(['transfer', 'ai_answer', 'reject']).openapi('CallDecision');
+export type CallDecision = z.infer<typeof CallDecisionSchema>;
+
+/** A call's states; `POST /api/v1/calls/{callId}/<action>` moves it only along allowed transitions. */
+export const CallStateSchema = z.enum(['incoming', 'transferring', 'transferred', 'ai_answering', 'filtered', 'rejected', 'completed']).openapi('CallState');
+export type CallState = z.infer<typeof CallStateSchema>;
+
+/** One turn of a call's conversation, as realtime-processor records it. */
+export const TranscriptTurnSchema = z
+  .object({ speaker: z.enum(['caller', 'ai']), text: z.string().max(2000), at: z.iso.datetime() })
+  .openapi('TranscriptTurn');
+export type TranscriptTurn = z.infer<typeof TranscriptTurnSchema>;
+
+/** The events of a call, published by phone-gateway; consumers apply each at least once, idempotently by `id`. */
+export const CallIncomingEventSchema = z.object({
+  callId: z.string(),
+  userId: z.string().optional(),
+  from: PhoneNumberSchema,
+  to: PhoneNumberSchema,
+  decision: CallDecisionSchema,
+  reasons: z.array(z.string()),
+  at: z.iso.datetime(),
+});
+export type CallIncomingEvent = z.infer<typeof CallIncomingEventSchema>;
+
+export const CallCompletedEventSchema = z.object({
+  callId: z.string(),
+  userId: z.string(),
+  from: PhoneNumberSchema,
+  to: PhoneNumberSchema,
+  decision: CallDecisionSchema,
+  outcome: z.enum(['transferred', 'ai_answered', 'blocked']),
+  personality: PersonalitySchema.optional(),
+  turns: z.array(TranscriptTurnSchema),
+  durationMs: z.number().int().min(0),
+  recordingId: z.string().optional(),
+  at: z.iso.datetime(),
+});
+export type CallCompletedEvent = z.infer<typeof CallCompletedEventSchema>;
+
+/** Every event type, with its payload schema. */
+export const EVENT_SCHEMAS = {
+  'call.incoming': CallIncomingEventSchema,
+  'call.completed': CallCompletedEventSchema,
+} as const;
+export type EventType = keyof typeof EVENT_SCHEMAS;
+export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]>;
+
+/** Which services consume each event (each as one consumer group, whatever its replica count). */
+export const EVENT_SUBSCRIPTIONS: Readonly<Record<EventType, readonly ServiceName[]>> = {
+  'call.incoming': [],
+  'call.completed': ['profile-analytics', 'smart-whitelist'],
+};
+
+/** An event as it travels: its id (idempotency key of consumers), type, payload, when and by whom it was published. */
+export const EventEnvelopeSchema = z
+  .object({
+    id: z.string().min(1).max(128),
+    type: z.enum(Object.keys(EVENT_SCHEMAS) as [EventType, ...EventType[]]),
+    payload: z.unknown(),
+    publishedAt: z.iso.datetime(),
+    source: z.string(),
+  })
+  .openapi('EventEnvelope');
+export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
