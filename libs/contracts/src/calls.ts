@@ -1,5 +1,6 @@
 import type { ServiceName } from './catalog.js';
 import { PersonalitySchema } from './conversation.js';
+import { defineEndpoint } from './endpoint.js';
 import { PhoneNumberSchema } from './phone.js';
 import { z } from './zod.js';
 
@@ -69,3 +70,40 @@ export const EventEnvelopeSchema = z
   })
   .openapi('EventEnvelope');
 export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
+
+/** realtime-processor's report that a call's AI conversation is over: phone-gateway completes the call with it. */
+export const ConversationEndedRequestSchema = z
+  .object({
+    reason: z.enum(['ai_hung_up', 'caller_hung_up', 'connection_lost', 'timeout']),
+    turns: z.array(TranscriptTurnSchema).max(500),
+    /** Audio chunks received; the recording reaches storage on its own (later, when storage is away). */
+    audioChunks: z.number().int().min(0),
+  })
+  .openapi('ConversationEndedRequest');
+export type ConversationEndedRequest = z.infer<typeof ConversationEndedRequestSchema>;
+
+export const CallStatusSchema = z
+  .object({
+    callId: z.string(),
+    userId: z.string().optional(),
+    from: PhoneNumberSchema,
+    to: PhoneNumberSchema,
+    state: CallStateSchema,
+    decision: CallDecisionSchema,
+    reasons: z.array(z.string()),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('CallStatus');
+export type CallStatus = z.infer<typeof CallStatusSchema>;
+
+/** `POST /api/v1/calls/{callId}/conversation-ended` on phone-gateway (services only), idempotent. */
+export const ConversationEndedEndpoint = defineEndpoint({
+  service: 'phone-gateway',
+  method: 'post',
+  path: '/api/v1/calls/{callId}/conversation-ended',
+  summary: 'realtime-processor reports the end of a call’s AI conversation, with its transcript',
+  params: z.object({ callId: z.string().min(1).max(128) }),
+  body: ConversationEndedRequestSchema,
+  response: CallStatusSchema,
+});
