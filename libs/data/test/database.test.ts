@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
@@ -242,5 +244,20 @@ describe('database: PostgreSQL down at start', () => {
     const retries = records.filter((record) => record.msg === 'PostgreSQL unreachable at start, retrying');
     assert.ok(retries.length >= 2, `expected at least 2 retries, got ${retries.length}`);
     assert.ok(retries.every((record) => record['level'] === 'warn' && !JSON.stringify(record).includes('secret')));
+  });
+
+  it('gives up on a server that accepts connections but never answers (connection timeout)', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const config = loadConfigForTest({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/app` });
+      await assert.rejects(openDatabase({ service: 'storage', config, migrations, logger: recordingLogger().logger, startupTimeoutMs: 100 }), /timeout/i);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
