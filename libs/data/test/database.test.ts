@@ -73,7 +73,17 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(database.dialect, kind);
       const migrated = records.find((record) => record.msg.startsWith('database migrated'));
       assert.deepEqual(migrated?.['migrations'], ['001_items', '002_notes']);
-      if (kind === 'sqlite') assert.ok(existsSync(join(target.env['DATA_DIR']!, 'storage.sqlite')));
+      if (kind === 'sqlite') {
+        assert.ok(existsSync(join(target.env['DATA_DIR']!, 'storage.sqlite')));
+        const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] as object)[0];
+        assert.equal(await pragma('journal_mode'), 'wal');
+        assert.equal(await pragma('foreign_keys'), 1);
+        assert.equal(await pragma('busy_timeout'), 5000);
+        assert.equal(await pragma('synchronous'), 1); // NORMAL
+      } else {
+        const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+        assert.equal(rows[0]?.schema, target.env['DATABASE_SCHEMA']);
+      }
       await database.check();
       const check = databaseHealthCheck(database);
       assert.equal(check.name, 'database');
@@ -259,5 +269,15 @@ describe('database: PostgreSQL down at start', () => {
       for (const socket of sockets) socket.destroy();
       silent.close();
     }
+  });
+});
+
+describe('toNumber', () => {
+  it('reads numbers, numeric strings and bigints, and refuses the rest', () => {
+    assert.equal(toNumber(3), 3);
+    assert.equal(toNumber('42'), 42);
+    assert.equal(toNumber('2.5'), 2.5);
+    assert.equal(toNumber(7n), 7);
+    for (const bad of [null, undefined, 'abc', Number.NaN, Infinity]) assert.throws(() => toNumber(bad as never), TypeError);
   });
 });
