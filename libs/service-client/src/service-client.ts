@@ -5,6 +5,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import type { AxiosInstance, AxiosStatic } from 'axios';
 import CircuitBreaker from 'opossum';
 import { Registry } from 'prom-client';
@@ -68,7 +69,8 @@ export interface TransportRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string | undefined;
+  /** JSON text, or the bytes of a {@link RawBody}. */
+  readonly body: string | Buffer | Readable | undefined;
   readonly timeoutMs: number;
 }
 
@@ -127,6 +129,19 @@ export interface CallOptions<T> {
   readonly fallback?: (error: ServiceClientError) => T | Promise<T>;
   /** For a POST: the key to send; by default one is made per logical call. `false` sends none (then no retry). */
   readonly idempotencyKey?: string | false;
+  /** Sends these bytes as the body instead of JSON (an upload), for an endpoint without a `body` schema. */
+  readonly rawBody?: RawBody;
+}
+
+/**
+ * A request body that is not JSON. `data` is a Buffer, or a function that opens a new stream for each attempt
+ * (a stream is read once; a retry needs a fresh one). A stream an attempt did not finish is destroyed.
+ */
+export interface RawBody {
+  readonly contentType: string;
+  readonly data: Buffer | (() => Readable);
+  /** Sent as Content-Length when given; a stream without it goes chunked. */
+  readonly length?: number;
 }
 
 /** The events a client emits; service-kit logs them. */
@@ -184,6 +199,7 @@ interface Prepared {
   readonly method: string;
   readonly pathAndQuery: string;
   readonly body: string | undefined;
+  readonly rawBody: RawBody | undefined;
   readonly idempotencyKey: string | undefined;
   readonly requestId: string;
   readonly trace: TraceContext;
@@ -424,6 +440,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
     const params = validateInput(endpoint.params, input.params, 'params', issues) as Record<string, unknown> | undefined;
     const query = validateInput(endpoint.query, input.query, 'query', issues) as Record<string, unknown> | undefined;
     const body = validateInput(endpoint.body, input.body, 'body', issues);
+    if (options.rawBody && endpoint.body) issues.push({ path: 'body', message: 'a raw body is for endpoints without a JSON body schema' });
     if (issues.length > 0) throw new RequestValidationError(endpoint.service, issues);
     const pathAndQuery = buildPath(endpoint, params, query);
 
@@ -438,6 +455,7 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       method,
       pathAndQuery,
       body: endpoint.body ? JSON.stringify(body) : undefined,
+      rawBody: options.rawBody,
       idempotencyKey,
       // Outside a request, the call starts a trace, and its trace id serves as its request id too.
       requestId: context?.requestId ?? trace.traceId,
@@ -517,6 +535,10 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
       [HEADERS.timeout]: String(remaining),
     };
     if (prepared.body !== undefined) headers['content-type'] = 'application/json';
+    else if (prepared.rawBody) {
+      headers['content-type'] = prepared.rawBody.contentType;
+      if (prepared.rawBody.length !== undefined) headers['content-length'] = String(prepared.rawBody.length);
+    }
     if (prepared.idempotencyKey) headers[HEADERS.idempotencyKey] = prepared.idempotencyKey;
     if (attempt > 0) headers[HEADERS.retryAttempt] = String(attempt);
     if (this.#headers) Object.assign(headers, this.#headers());
@@ -566,13 +588,18 @@ export class ServiceClient extends EventEmitter<ServiceClientEvents> {
   async #send(replica: Replica, prepared: Prepared, headers: Record<string, string>, timeoutMs: number): Promise<unknown> {
     const upstream = prepared.endpoint.service;
     let response: TransportResponse;
+    const data = prepared.rawBody?.data;
+    const rawBody = typeof data === 'function' ? data() : data;
     try {
-      response = await this.#transport({ method: prepared.method, url: replica.url + prepared.pathAndQuery, headers, body: prepared.body, timeoutMs });
+      response = await this.#transport({ method: prepared.method, url: replica.url + prepared.pathAndQuery, headers, body: rawBody ?? prepared.body, timeoutMs });
     } catch (error) {
+      if (rawBody instanceof Readable) rawBody.destroy();
       const code = (error as { code?: string }).code;
       if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') throw new UpstreamTimeoutError(upstream, timeoutMs);
       throw new UpstreamUnavailableError(upstream, `${replica.url}: ${code ?? (error as Error).message}`, { cause: error, neverSent: NEVER_SENT.has(code ?? '') });
     }
+    // An upstream that answered before reading the whole stream (a 413, a 401) leaves it open: let its file go.
+    if (rawBody instanceof Readable) rawBody.destroy();
     const successStatuses = prepared.endpoint.successStatuses ?? [200];
     if (successStatuses.includes(response.status)) return parseBody(upstream, prepared.endpoint, response);
     const envelope = ErrorEnvelopeSchema.safeParse(safeJson(response.body));
