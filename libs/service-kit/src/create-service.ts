@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { z } from 'zod';
@@ -53,6 +53,13 @@ export interface Service {
   createClient(options?: ServiceClientOptions): ServiceClient;
   /** Runs `dispose` at shutdown, after the last request; disposers run in reverse order of registration. */
   onShutdown(name: string, dispose: () => unknown): void;
+  /** The HTTP server, for an `upgrade` handler (a WebSocket endpoint); it listens once `listen()` is called. */
+  readonly server: Server;
+  /**
+   * Runs `drain` at shutdown once requests are done, before the listener closes. Long-lived connections (WebSocket)
+   * must end here: closing the listener waits for every open connection, up to the shutdown timeout.
+   */
+  onDrain(name: string, drain: () => unknown): void;
   /** Listens on `config.PORT` and `config.HOST` unless overridden (tests pass port 0). */
   listen(overrides?: { port?: number; host?: string }): Promise<RunningService>;
 }
@@ -74,6 +81,7 @@ export function createService(options: ServiceOptions): Service {
   const openapi = new OpenApiDocument(name, version);
   const inFlight = new InFlightTracker();
   const disposers: Array<{ name: string; dispose: () => unknown }> = [];
+  const drainers: Array<{ name: string; drain: () => unknown }> = [];
   const rawBodyPaths = options.rawBodyPaths ?? [];
   const isRawBody: (path: string) => boolean = (path) => rawBodyPaths.some((prefix) => path.startsWith(prefix));
   let ownClient: ServiceClient | undefined;
@@ -174,6 +182,10 @@ export function createService(options: ServiceOptions): Service {
     onShutdown(disposerName, dispose) {
       disposers.push({ name: disposerName, dispose });
     },
+    server,
+    onDrain(drainerName, drain) {
+      drainers.push({ name: drainerName, drain });
+    },
     listen: async (overrides = {}) => {
       await idempotencyStore.open();
       return listen(
@@ -183,6 +195,7 @@ export function createService(options: ServiceOptions): Service {
           logger,
           inFlight,
           disposers,
+          drainers,
           drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
           shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
         },

@@ -27,6 +27,8 @@ export interface LifecycleDeps {
   readonly logger: Logger;
   readonly inFlight: InFlightTracker;
   readonly disposers: ReadonlyArray<{ name: string; dispose: () => unknown }>;
+  /** Run together once requests are done, before the listener closes (see `Service.onDrain`). */
+  readonly drainers?: ReadonlyArray<{ name: string; drain: () => unknown }>;
   readonly drainDelayMs: number;
   readonly shutdownTimeoutMs: number;
 }
@@ -73,6 +75,15 @@ export async function listen(deps: LifecycleDeps, port: number, host: string): P
     health.startDraining();
     await delay(deps.drainDelayMs);
     await inFlight.idle();
+    await Promise.all(
+      (deps.drainers ?? []).map(async ({ name, drain }) => {
+        try {
+          await drain();
+        } catch (error) {
+          logger.error({ err: error, drainer: name }, 'a drainer failed during shutdown');
+        }
+      }),
+    );
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

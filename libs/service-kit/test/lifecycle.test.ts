@@ -105,3 +105,37 @@ describe('graceful shutdown', () => {
     await first;
   });
 });
+
+describe('long-lived connections at shutdown', () => {
+  /** Opens an upgraded (101) connection the server keeps, as a WebSocket endpoint would. */
+  async function upgraded(url: string): Promise<import('node:net').Socket> {
+    return new Promise((resolve, reject) => {
+      const req = get(`${url}/stream`, { headers: { connection: 'upgrade', upgrade: 'test' } });
+      req.on('upgrade', (_res, socket) => resolve(socket));
+      req.on('error', reject);
+    });
+  }
+
+  it('runs the drainers after the last request and before the listener closes, so upgraded connections end cleanly', async () => {
+    const { service } = slowService({ SHUTDOWN_TIMEOUT_MS: '5000' });
+    const kept = new Set<import('node:stream').Duplex>();
+    service.server.on('upgrade', (_req, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
+      kept.add(socket);
+    });
+    const order: string[] = [];
+    service.onDrain('streams', () => {
+      order.push(`drain (ready ${service.health.draining ? 'failing' : 'passing'})`);
+      for (const socket of kept) socket.end();
+    });
+    service.onShutdown('after', () => order.push('dispose'));
+    const running = await service.listen();
+    const client = await upgraded(running.url);
+    const ended = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.resume();
+
+    assert.deepEqual(await running.close(), { forced: false });
+    await ended;
+    assert.deepEqual(order, ['drain (ready failing)', 'dispose']);
+  });
+});
