@@ -65,8 +65,11 @@ for (const kind of DATABASE_KINDS) {
       database = await open();
     });
     after(async () => {
-      await database.close();
-      await target.cleanup();
+      try {
+        await database?.close();
+      } finally {
+        await target.cleanup();
+      }
     });
 
     it('opens the dialect the config asks for and runs the migrations, logging which ran', async () => {
