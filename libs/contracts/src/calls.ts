@@ -107,3 +107,36 @@ export const ConversationEndedEndpoint = defineEndpoint({
   body: ConversationEndedRequestSchema,
   response: CallStatusSchema,
 });
+
+/** What the telephony provider posts for a new call (`POST /webhook/incoming-call`); idempotent on `callId`. */
+export const IncomingCallRequestSchema = z
+  .object({
+    callId: z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only'),
+    from: PhoneNumberSchema,
+    to: PhoneNumberSchema,
+    provider: z.string().max(64).optional(),
+    providerData: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('IncomingCallRequest');
+export type IncomingCallRequest = z.infer<typeof IncomingCallRequestSchema>;
+
+export const IncomingCallResponseSchema = z
+  .object({
+    callId: z.string(),
+    decision: CallDecisionSchema,
+    reasons: z.array(z.string()),
+    state: CallStateSchema,
+    userId: z.string().optional(),
+    /** For `ai_answer`: where the provider streams the call, and the token that opens it for this call only. */
+    realtime: z.object({ url: z.string(), token: z.string(), expiresAt: z.iso.datetime() }).optional(),
+    /** How long the decision took, ms (the first time it was made). */
+    decisionMs: z.number().min(0),
+    /** True when this callId was decided before: the same decision is answered again. */
+    replayed: z.boolean(),
+  })
+  .openapi('IncomingCallResponse');
+export type IncomingCallResponse = z.infer<typeof IncomingCallResponseSchema>;
+
+export const CallListSchema = z
+  .object({ calls: z.array(CallStatusSchema), nextCursor: z.string().optional() })
+  .openapi('CallList');

@@ -32,7 +32,9 @@ export async function expectErrorEnvelope(response: Response, status: number, co
 export interface ServiceBasicsOptions<C extends ServiceConfig> {
   readonly name: ServiceName;
   readonly configSchema: z.ZodType<C>;
-  readonly createApp: (config: C) => Service;
+  readonly createApp: (config: C) => Service | Promise<Service>;
+  /** Configuration overrides, e.g. a temporary DATA_DIR. */
+  readonly env?: Record<string, string>;
   /** Paths of APIs that are planned but not built yet: each must answer 501 NOT_IMPLEMENTED. */
   readonly notImplemented?: readonly string[];
 }
@@ -42,7 +44,7 @@ export function describeServiceBasics<C extends ServiceConfig>(options: ServiceB
   describe(`${options.name}: what every service does`, () => {
     let running: RunningService;
     before(async () => {
-      running = await options.createApp(testConfig(options.configSchema)).listen();
+      running = await (await options.createApp(testConfig(options.configSchema, options.env))).listen();
     });
     after(() => running.close());
 
