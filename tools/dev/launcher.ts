@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -58,6 +59,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** The secret the services of one launch share for their credentials, unless SERVICE_AUTH_SECRET is set. */
+const SESSION_SECRET = process.env.SERVICE_AUTH_SECRET ?? randomBytes(32).toString('base64url');
+
 /**
  * Starts each service as its own process. Every process gets every service's discovery variable, so they find each
  * other on these ports, and an IPC channel: when the launcher dies, even by SIGKILL, the channel closes and each
@@ -74,7 +78,7 @@ export function launchServices(options: LaunchOptions): LaunchedService[] {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ...discovery, LOG_FORMAT: 'json', ...options.env, PORT: String(port) },
+      env: { ...process.env, SERVICE_AUTH_SECRET: SESSION_SECRET, ...discovery, LOG_FORMAT: 'json', ...options.env, PORT: String(port) },
     });
     for (const stream of ['stdout', 'stderr'] as const) {
       createInterface({ input: child[stream]! }).on('line', (line) => options.onLine?.(service.name, line, stream));
