@@ -1,9 +1,12 @@
 import type { Service } from '@ai-ninja/service-kit';
+import type { StorageService } from '../domain/storage.service.js';
+import { registerAdminRoutes } from './admin.routes.js';
+import { registerAudioRoutes } from './audio.routes.js';
 
-/**
- * storage's routes. Its business API is planned and not built yet, so each of its prefixes answers 501
- * NOT_IMPLEMENTED saying where it is planned, never a fake answer.
- */
-export function registerRoutes(service: Service): void {
-  service.notImplemented('/api/v1/storage', 'issue #6 (platform services)');
+export { UPLOAD_PATH } from './audio.routes.js';
+
+/** storage's routes: recordings (upload, download, metadata, listing) and their maintenance (archive, cleanup). */
+export function registerRoutes(service: Service, storage: StorageService, maxUploadBytes: number): void {
+  registerAudioRoutes(service, storage, maxUploadBytes);
+  registerAdminRoutes(service, storage);
 }
