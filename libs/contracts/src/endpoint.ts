@@ -26,6 +26,8 @@ export interface Endpoint<
   readonly response: R;
   /** Statuses that carry `response`; anything else is an error. Default [200]. */
   readonly successStatuses?: readonly number[];
+  /** `text`: the body is not JSON and `response` validates it as a string (Prometheus `/metrics`). Default `json`. */
+  readonly responseType?: 'json' | 'text';
 }
 
 /** What a caller passes to call an endpoint, typed from its schemas. */

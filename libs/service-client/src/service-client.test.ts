@@ -99,6 +99,16 @@ describe('ServiceClient calls', () => {
     const health = await client(network).healthCheck('smart-whitelist');
     assert.equal(health.status, 'fail');
   });
+
+  it('reads a text answer as text when the endpoint says so (Prometheus /metrics), and still validates it', async () => {
+    const Metrics = defineEndpoint({ service: 'storage', method: 'get', path: '/metrics', summary: 'Metrics', response: z.string().min(1), responseType: 'text' });
+    const text = '# TYPE up gauge\nup 1\n';
+    const network = fakeNetwork(() => ({ status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: text }));
+    assert.equal(await client(network).call(Metrics, {}), text);
+    assert.equal(network.requests[0]!.headers.accept, 'text/plain');
+    const empty = fakeNetwork(() => ({ status: 200, headers: {}, body: '' }));
+    await assert.rejects(client(empty).call(Metrics, {}), MalformedResponseError);
+  });
 });
 
 describe('ServiceClient retries', () => {

@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { z } from 'zod';
 import { COMMON_ERROR_CODES, SERVICES, type ServiceName } from '@ai-ninja/contracts';
 import { HealthRegistry, healthRouter } from '@ai-ninja/health';
-import { createLogger, createMetrics, runWithContext, type Logger, type ServiceMetrics } from '@ai-ninja/observability';
+import { createLogger, createMetrics, runWithContext, SpanRecorder, type Logger, type ServiceMetrics } from '@ai-ninja/observability';
 import { ServiceClient, type ServiceClientOptions } from '@ai-ninja/service-client';
 import { Authenticator, DEVELOPMENT_SERVICE_SECRET } from './auth.js';
 import { ConfigError, parseByteSize, type ServiceConfig } from './config.js';
@@ -15,6 +15,7 @@ import { idempotency, MemoryIdempotencyStore, RedisIdempotencyStore, type Idempo
 import { InFlightTracker, listen, type RunningService } from './lifecycle.js';
 import { OpenApiDocument } from './openapi.js';
 import { requestContext } from './request-context.middleware.js';
+import { recordSpans, spansRoute } from './spans.middleware.js';
 import { addRoute, type RouteDefinition } from './route.js';
 
 /** Options of {@link createService}. */
@@ -40,6 +41,8 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly openapi: OpenApiDocument;
+  /** The server spans of the last requests served (issue 6, monitoring's traces); also at `GET /internal/spans`. */
+  readonly spans: SpanRecorder;
   /** Verifies incoming tokens; holds this service's credential for its outgoing calls. */
   readonly auth: Authenticator;
   /** Adds a validated, documented route. */
@@ -112,6 +115,9 @@ export function createService(options: ServiceOptions): Service {
     }),
   );
   app.use(httpMetrics(metrics));
+  // Spans (issue 6, monitoring's trace view): each request's server span, kept in a bounded ring buffer.
+  const spans = new SpanRecorder();
+  app.use(recordSpans(spans, name));
 
   app.use(healthRouter(health));
   app.get('/metrics', async (_req, res) => {
@@ -142,6 +148,7 @@ export function createService(options: ServiceOptions): Service {
 
   const router = Router();
   app.use(router);
+  addRoute(router, openapi, auth, spansRoute(spans, name)); // GET /internal/spans (issue 6)
   app.use(routeNotFound());
   app.use(errorHandler(config.BODY_LIMIT));
 
@@ -160,6 +167,7 @@ export function createService(options: ServiceOptions): Service {
     metrics,
     logger,
     openapi,
+    spans,
     auth,
     route: (definition) => addRoute(router, openapi, auth, definition),
     notImplemented(prefix, why) {

@@ -43,10 +43,10 @@ export function spansRoute(recorder: SpanRecorder, service: ServiceName): RouteD
     summary: endpoint.summary,
     tags: ['internal'],
     auth: 'service',
-    request: { query: endpoint.query },
+    request: { query: endpoint.query! },
     responses: { 200: { description: 'The spans, oldest first; an empty list when none is held', schema: SpansResponseSchema } },
     handler: ({ query }) => ({ status: 200, body: { service, spans: recorder.byRequestId(query.requestId) } }),
   };
 }
 
-type SpansQuery = ReturnType<typeof internalSpansEndpoint>['query'];
+type SpansQuery = NonNullable<ReturnType<typeof internalSpansEndpoint>['query']>;
