@@ -43,6 +43,8 @@ function serviceEntry(service: ServiceDefinition) {
       ...discoveryVariables(),
       DATABASE_URL: `postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@postgres:5432/${databaseName(service)}`,
       REDIS_URL: 'redis://redis:6379/0',
+      SERVICE_AUTH_SECRET: '${SERVICE_AUTH_SECRET:-compose-development-only-service-secret}',
+      ...(service.name === 'phone-gateway' ? { PHONE_WEBHOOK_TOKEN: '${PHONE_WEBHOOK_TOKEN:-compose-development-webhook-token}' } : {}),
       DATA_DIR: '/data',
       LOG_FORMAT: 'json',
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),

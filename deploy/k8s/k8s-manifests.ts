@@ -36,7 +36,8 @@ export const GATEWAY_TLS_SECRET = 'gateway-tls';
 export const GATEWAY_CONFIG_MAP = 'gateway-nginx';
 /** Secrets kubernetes gets from outside the repository (External Secrets, cert-manager, `kubectl create secret`). */
 export const EXTERNAL_SECRETS: Readonly<Record<string, string>> = {
-  [DATASTORES_SECRET]: 'PostgreSQL and Redis URLs with credentials: generated with placeholders in overlays/dev, provided by the cluster in production',
+  [DATASTORES_SECRET]:
+    'PostgreSQL and Redis URLs with credentials, the services\' shared SERVICE_AUTH_SECRET and the telephony provider\'s webhook token: generated with placeholders in overlays/dev, provided by the cluster in production',
   [GATEWAY_TLS_SECRET]: 'the gateway certificate (kubernetes.io/tls), from cert-manager or `kubectl create secret tls`',
 };
 
@@ -106,6 +107,8 @@ function serviceDeployment(service: ServiceDefinition) {
                 { name: 'PORT', value: String(service.port) },
                 { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: DATASTORES_SECRET, key: databaseUrlKey(service) } } },
                 { name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: DATASTORES_SECRET, key: 'redis-url' } } },
+                { name: 'SERVICE_AUTH_SECRET', valueFrom: { secretKeyRef: { name: DATASTORES_SECRET, key: 'service-auth-secret' } } },
+                ...(service.name === 'phone-gateway' ? [{ name: 'PHONE_WEBHOOK_TOKEN', valueFrom: { secretKeyRef: { name: DATASTORES_SECRET, key: 'phone-webhook-token' } } }] : []),
               ],
               resources: {
                 requests: { cpu: resources.cpu, memory: resources.memory },
@@ -363,7 +366,12 @@ function devOverlay() {
     secretGenerator: [
       {
         name: DATASTORES_SECRET,
-        literals: [...SERVICES.map(placeholder), 'redis-url=redis://:dev-placeholder@redis.ai-ninja-dev-data.svc.cluster.local:6379/0'],
+        literals: [
+          ...SERVICES.map(placeholder),
+          'redis-url=redis://:dev-placeholder@redis.ai-ninja-dev-data.svc.cluster.local:6379/0',
+          'service-auth-secret=dev-placeholder-service-auth-secret-change-me',
+          'phone-webhook-token=dev-placeholder-webhook-token',
+        ],
       },
     ],
   };
