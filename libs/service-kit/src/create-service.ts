@@ -25,7 +25,10 @@ export interface ServiceOptions {
   readonly config: ServiceConfig;
   /** Defaults to a logger made from `config` (LOG_LEVEL, LOG_FORMAT). */
   readonly logger?: Logger;
-  /** Path prefixes whose handlers read the body themselves (uploads, streams): no JSON parsing, no 415 there. */
+  /**
+   * Path prefixes whose handlers read the body themselves (uploads, streams): no JSON parsing, no 415, and no
+   * Idempotency-Key replay there (keys are matched on JSON bodies).
+   */
   readonly rawBodyPaths?: readonly string[];
 }
 
@@ -144,7 +147,10 @@ export function createService(options: ServiceOptions): Service {
 
   const idempotencyStore = createIdempotencyStore(name, config, logger, health);
   disposers.push({ name: 'idempotency store', dispose: () => idempotencyStore.close() });
-  app.use(idempotency(idempotencyStore, logger));
+  // Keys are matched on the parsed JSON body: a raw body (an upload) is not read here, so two different uploads with
+  // one key would look alike and the second would be answered with the first's response. Raw-body routes opt out.
+  const idempotent = idempotency(idempotencyStore, logger);
+  app.use((req, res, next) => (isRawBody(req.path) ? next() : idempotent(req, res, next)));
 
   const router = Router();
   app.use(router);
