@@ -9,5 +9,6 @@ export * from './headers.js';
 export * from './health.js';
 export * from './monitoring.js';
 export * from './phone.js';
+export * from './profile.js';
 export * from './whitelist.js';
 export { z } from './zod.js';
