@@ -39,6 +39,9 @@ RUN for link in /app/node_modules/@ai-ninja/*; do \
       dir="$(readlink "$link" | sed 's#^\.\./\.\./##')"; \
       cp -r "$dir/dist" "/app/$dir/"; \
     done
+# Static files a service serves (monitoring's dashboard) sit beside its compiled code.
+ARG SERVICE
+RUN if [ -d "apps/${SERVICE}/public" ]; then cp -r "apps/${SERVICE}/public" "/app/apps/${SERVICE}/"; fi
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE

@@ -1,10 +1,9 @@
 import type { Service } from '@ai-ninja/service-kit';
+import { registerDashboardRoutes } from './dashboard.routes.js';
+import { registerMonitoringRoutes, type MonitoringDeps } from './monitoring.routes.js';
 
-/**
- * monitoring's routes. Its business API is planned and not built yet, so each of its prefixes answers 501
- * NOT_IMPLEMENTED saying where it is planned, never a fake answer.
- */
-export function registerRoutes(service: Service): void {
-  service.notImplemented('/api/v1/monitoring', 'issue #6 (platform services)');
-  service.notImplemented('/dashboard', 'issue #6 (platform services)');
+/** monitoring's routes: its API under /api/v1/monitoring, and the dashboard under /dashboard/. */
+export function registerRoutes(service: Service, deps: MonitoringDeps): void {
+  registerMonitoringRoutes(service, deps);
+  registerDashboardRoutes(service, deps);
 }
