@@ -1,6 +1,6 @@
 import { AUX_OPENERS, COMMON_WORDS, INTENT_CUES, INTENT_PATTERNS, WH_OPENERS, type PatternCue } from './intent.cues.js';
 import { createSpellCorrector, normalizeUtterance, type NormalizedText } from './text.normalizer.js';
-import { CATEGORIES, type Category, type Intent, type UtteranceLanguage } from './types.js';
+import { CATEGORIES, isCategory, type Category, type Intent, type UtteranceLanguage } from './types.js';
 
 /** The classifier's verdict on one utterance. */
 export interface IntentClassification {
@@ -25,18 +25,7 @@ export const OTHER_PRIOR = 1;
 const TOPIC_MIN_SCORE = 2;
 
 const SCORED = Object.keys(INTENT_CUES) as Exclude<Intent, 'other'>[];
-
-interface CompiledCue {
-  readonly label: string;
-  readonly needle: string;
-  readonly weight: number;
-}
-interface CompiledSet {
-  readonly zh: readonly CompiledCue[];
-  readonly en: readonly CompiledCue[];
-  readonly zhPatterns: readonly PatternCue[];
-  readonly enPatterns: readonly PatternCue[];
-}
+const CATEGORY_INDEX = Object.fromEntries(CATEGORIES.map((category) => [category, SCORED.indexOf(category)])) as Record<Category, number>;
 
 /** 说 and 讲 are the same verb in speech (讲 in the south): every cue with 说 also listens for 讲. */
 function withDialectVariants(cues: readonly (readonly [string, number])[]): (readonly [string, number])[] {
@@ -45,25 +34,63 @@ function withDialectVariants(cues: readonly (readonly [string, number])[]): (rea
   return out;
 }
 
-const COMPILED: Readonly<Record<string, CompiledSet>> = Object.fromEntries(
-  SCORED.map((intent) => {
-    const set = INTENT_CUES[intent];
-    return [
-      intent,
-      {
-        zh: withDialectVariants(set.zh).map(([pattern, weight]) => ({ label: pattern, needle: pattern, weight })),
-        // " loan " for a word, " loan" for a prefix ("loan*" also matches "loans")
-        en: set.en.map(([pattern, weight]) => ({
-          label: pattern,
-          needle: pattern.endsWith('*') ? ` ${pattern.slice(0, -1)}` : ` ${pattern} `,
-          weight,
-        })),
-        zhPatterns: INTENT_PATTERNS[intent]?.zh ?? [],
-        enPatterns: INTENT_PATTERNS[intent]?.en ?? [],
-      },
-    ];
-  }),
-);
+interface IndexedCue {
+  /** Index of the intent in SCORED. */
+  readonly intent: number;
+  readonly label: string;
+  readonly weight: number;
+  /** Position in the stamp array, so a cue found twice in one utterance counts once. */
+  readonly slot: number;
+}
+interface ZhCue extends IndexedCue {
+  readonly needle: string;
+}
+interface EnCue extends IndexedCue {
+  /** The phrase's words; with `prefix`, the last one only has to start the word in the text ("loan*" → "loans"). */
+  readonly words: readonly string[];
+  readonly prefix: boolean;
+}
+
+// The cues indexed by how they start, so that an utterance is scanned once (a map read per character or word) rather
+// than searched once per cue: Chinese by first character, English by first word (single-word prefixes apart).
+const ZH_BY_FIRST = new Map<string, ZhCue[]>();
+const EN_BY_FIRST = new Map<string, EnCue[]>();
+const EN_PREFIX_WORDS: EnCue[] = [];
+const PATTERNS: { readonly intent: number; readonly zh: readonly PatternCue[]; readonly en: readonly PatternCue[] }[] = [];
+let slots = 0;
+SCORED.forEach((intent, index) => {
+  const set = INTENT_CUES[intent];
+  for (const [pattern, weight] of withDialectVariants(set.zh)) {
+    const cue: ZhCue = { intent: index, label: pattern, weight, slot: slots++, needle: pattern };
+    const list = ZH_BY_FIRST.get(pattern[0]!);
+    if (list) list.push(cue);
+    else ZH_BY_FIRST.set(pattern[0]!, [cue]);
+  }
+  for (const [pattern, weight] of set.en) {
+    const prefix = pattern.endsWith('*');
+    const words = (prefix ? pattern.slice(0, -1) : pattern).split(' ');
+    const cue: EnCue = { intent: index, label: pattern, weight, slot: slots++, words, prefix };
+    if (prefix && words.length === 1) EN_PREFIX_WORDS.push(cue);
+    else {
+      const list = EN_BY_FIRST.get(words[0]!);
+      if (list) list.push(cue);
+      else EN_BY_FIRST.set(words[0]!, [cue]);
+    }
+  }
+  PATTERNS.push({ intent: index, zh: INTENT_PATTERNS[intent]?.zh ?? [], en: INTENT_PATTERNS[intent]?.en ?? [] });
+});
+/** stamp[slot] === generation when the cue was already counted for the current utterance. */
+const stamp = new Uint32Array(slots);
+let generation = 0;
+
+function enCueAt(cue: EnCue, words: readonly string[], at: number): boolean {
+  const last = cue.words.length - 1;
+  if (at + last >= words.length) return false;
+  for (let k = 1; k < last; k += 1) if (words[at + k] !== cue.words[k]) return false;
+  if (last === 0) return true; // the first word already equals it
+  const word = words[at + last]!;
+  return cue.prefix ? word.startsWith(cue.words[last]!) : word === cue.words[last];
+}
 
 const VOCABULARY = new Set<string>();
 for (const intent of SCORED) for (const [pattern] of INTENT_CUES[intent].en) for (const word of pattern.replace('*', '').split(' ')) VOCABULARY.add(word);
@@ -100,59 +127,72 @@ export function normalizeForModel(utterance: string): NormalizedText {
 
 /** Classifies an already normalised utterance (lets a caller normalise once for several detectors). */
 export function classifyNormalized(text: NormalizedText): IntentClassification {
-  const scores = new Map<Intent, number>();
-  const matched = new Map<Intent, string[]>();
-  const add = (intent: Intent, weight: number, label: string) => {
-    scores.set(intent, (scores.get(intent) ?? 0) + weight);
-    const list = matched.get(intent);
-    if (list) list.push(label);
-    else matched.set(intent, [label]);
+  generation = generation === 0xffffffff ? 1 : generation + 1;
+  if (generation === 1) stamp.fill(0);
+  const scores = new Float64Array(SCORED.length);
+  const found: (string[] | undefined)[] = new Array<string[] | undefined>(SCORED.length);
+  const add = (intent: number, weight: number, label: string) => {
+    scores[intent]! += weight;
+    (found[intent] ??= []).push(label);
+  };
+  const count = (cue: IndexedCue) => {
+    if (stamp[cue.slot] === generation) return;
+    stamp[cue.slot] = generation;
+    add(cue.intent, cue.weight, cue.label);
   };
 
-  const hasZh = text.hanCount > 0;
-  const hasEn = text.words.length > 0;
-  for (const intent of SCORED) {
-    const set = COMPILED[intent]!;
-    if (hasZh) {
-      for (const cue of set.zh) if (text.compact.includes(cue.needle)) add(intent, cue.weight, cue.label);
-      for (const [pattern, weight, label] of set.zhPatterns) if (pattern.test(text.compact)) add(intent, weight, label);
-    }
-    if (hasEn) {
-      for (const cue of set.en) if (text.padded.includes(cue.needle)) add(intent, cue.weight, cue.label);
-      for (const [pattern, weight, label] of set.enPatterns) if (pattern.test(text.padded)) add(intent, weight, label);
+  const { compact, words } = text;
+  if (text.hanCount > 0) {
+    for (let i = 0; i < compact.length; i += 1) {
+      const list = ZH_BY_FIRST.get(compact[i]!);
+      if (list) for (const cue of list) if (compact.startsWith(cue.needle, i)) count(cue);
     }
   }
-  const greeting = scores.get('greeting');
-  if (greeting !== undefined && text.hanCount + 2 * text.words.length > GREETING_MAX_LENGTH) scores.set('greeting', greeting / 2);
+  for (let i = 0; i < words.length; i += 1) {
+    const word = words[i]!;
+    const list = EN_BY_FIRST.get(word);
+    if (list) for (const cue of list) if (enCueAt(cue, words, i)) count(cue);
+    for (const cue of EN_PREFIX_WORDS) if (word.startsWith(cue.words[0]!)) count(cue);
+  }
+  for (const { intent, zh, en } of PATTERNS) {
+    if (text.hanCount > 0) for (const [pattern, weight, label] of zh) if (pattern.test(compact)) add(intent, weight, label);
+    if (words.length > 0) for (const [pattern, weight, label] of en) if (pattern.test(text.padded)) add(intent, weight, label);
+  }
+  const greeting = SCORED.indexOf('greeting');
+  if (text.hanCount + 2 * words.length > GREETING_MAX_LENGTH) scores[greeting]! /= 2;
+  const question = SCORED.indexOf('question');
 
-  if (text.hasQuestionMark) add('question', QUESTION_MARK_WEIGHT, '?');
+  if (text.hasQuestionMark) add(question, QUESTION_MARK_WEIGHT, '?');
   const first = text.words[0];
   if (first !== undefined && text.language !== 'zh') {
-    if (WH_OPENERS.has(first)) add('question', WH_OPENER_WEIGHT, `opener:${first}`);
-    else if (AUX_OPENERS.has(first)) add('question', AUX_OPENER_WEIGHT, `opener:${first}`);
+    if (WH_OPENERS.has(first)) add(question, WH_OPENER_WEIGHT, `opener:${first}`);
+    else if (AUX_OPENERS.has(first)) add(question, AUX_OPENER_WEIGHT, `opener:${first}`);
   }
   const last = text.compact.at(-1);
-  if (last === '吗' || last === '呢') add('question', ZH_QUESTION_PARTICLE_WEIGHT[last], `${last}$`);
+  if (last === '吗' || last === '呢') add(question, ZH_QUESTION_PARTICLE_WEIGHT[last], `${last}$`);
 
-  let best: Intent = 'other';
+  // Ties go to the intent listed first in INTENT_CUES (scam before loan before sales…).
+  let best = -1;
   let bestScore = OTHER_PRIOR;
   let second = 0;
-  for (const [intent, score] of scores) {
+  for (let i = 0; i < scores.length; i += 1) {
+    const score = scores[i]!;
     if (score > bestScore) {
       second = bestScore;
-      best = intent;
+      best = i;
       bestScore = score;
     } else if (score > second) second = score;
   }
   // `other` is the runner-up whenever nothing else came close: an intent must beat the prior, not just zero.
-  if (best !== 'other') second = Math.max(second, OTHER_PRIOR);
+  if (best !== -1) second = Math.max(second, OTHER_PRIOR);
+  const intent: Intent = best === -1 ? 'other' : SCORED[best]!;
 
   let topic: Category | null = null;
-  if ((CATEGORIES as readonly string[]).includes(best)) topic = best as Category;
+  if (isCategory(intent)) topic = intent;
   else {
     let topicScore = TOPIC_MIN_SCORE - Number.EPSILON;
     for (const category of CATEGORIES) {
-      const score = scores.get(category) ?? 0;
+      const score = scores[CATEGORY_INDEX[category]]!;
       if (score > topicScore) {
         topic = category;
         topicScore = score;
@@ -160,10 +200,10 @@ export function classifyNormalized(text: NormalizedText): IntentClassification {
     }
   }
 
-  const cues = [...(matched.get(best) ?? [])];
-  for (const [intent, list] of matched) if (intent !== best) for (const label of list) cues.push(`${intent}:${label}`);
+  const cues = best === -1 ? [] : [...(found[best] ?? [])];
+  for (let i = 0; i < found.length; i += 1) if (i !== best) for (const label of found[i] ?? []) cues.push(`${SCORED[i]}:${label}`);
   return {
-    intent: best,
+    intent,
     confidence: round3(1 - 0.5 * Math.exp(-(bestScore - second) / 2)),
     matched: cues,
     language: text.language,
