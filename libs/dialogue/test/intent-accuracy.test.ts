@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { classifyIntent, INTENTS, type Intent } from '../src/domain/index.js';
+import { classifyIntent, INTENTS, type Intent } from '../src/index.js';
 import { TRAINING_CORPUS } from './fixtures/intent-corpus.js';
 import { HELDOUT_CORPUS } from './fixtures/intent-heldout.js';
 import { HELDOUT_B_CORPUS } from './fixtures/intent-heldout-b.js';

@@ -1,10 +1,10 @@
 /**
  * The embedded model's cost per call, each figure beside a bare function call measured the same way in the same run.
- * Run: `node --import tsx apps/conversation-engine/bench/domain.bench.ts` (from the repository root).
+ * Run: `npm run bench:dialogue` (from the repository root).
  * Each call is timed on its own with process.hrtime.bigint(), so the baseline carries the same timer overhead; inputs
  * cycle through the training corpus (Chinese, English and mixed utterances of every intent). Prints figures, asserts nothing.
  */
-import { Conversation, classifyIntent, detectEmotion, PERSONALITIES, type ConversationState } from '../src/domain/index.js';
+import { Conversation, classifyIntent, detectEmotion, PERSONALITIES, type ConversationState } from '../src/index.js';
 import { TRAINING_CORPUS } from '../test/fixtures/intent-corpus.js';
 
 const UTTERANCES = TRAINING_CORPUS.map(([utterance]) => utterance);
@@ -70,7 +70,7 @@ const roundTrip = measure(`JSON state → manage → JSON (turn ${TURNS_PER_CALL
 });
 
 const fmt = (us: number) => us.toFixed(2);
-console.log(`conversation-engine domain benchmark: node ${process.version}, ${ITERATIONS} timed calls each after ${WARMUP} warm-up calls`);
+console.log(`dialogue model benchmark: node ${process.version}, ${ITERATIONS} timed calls each after ${WARMUP} warm-up calls`);
 console.log('');
 console.log('| figure | mean µs | p50 µs | p99 µs | ratio to baseline (mean) | ratio to baseline (p99) |');
 console.log('|---|---:|---:|---:|---:|---:|');

@@ -1,5 +1,7 @@
+import { DialogueStageSchema, EmotionSchema, IntentSchema, PersonalitySchema } from '@ai-ninja/contracts';
+
 /** What a caller's utterance is about or does. The first five are call categories (what the caller sells). */
-export const INTENTS = ['sales', 'loan', 'investment', 'insurance', 'scam', 'question', 'persistence', 'goodbye', 'greeting', 'other'] as const;
+export const INTENTS = IntentSchema.options;
 export type Intent = (typeof INTENTS)[number];
 
 /** What a call is about: the intents that name a product or a fraud. */
@@ -12,14 +14,14 @@ export type UtteranceLanguage = 'zh' | 'en' | 'mixed';
 export type ReplyLanguage = 'zh' | 'en';
 
 /** The user's chosen answering style. */
-export const PERSONALITIES = ['polite', 'direct', 'humorous', 'professional'] as const;
+export const PERSONALITIES = PersonalitySchema.options;
 export type Personality = (typeof PERSONALITIES)[number];
 
 /** Dialogue stages, in the order a call moves through them (issue 5: initial → handling → firm rejection → hang up). */
-export const STAGES = ['initial', 'handling', 'firm_rejection', 'hang_up'] as const;
+export const STAGES = DialogueStageSchema.options;
 export type Stage = (typeof STAGES)[number];
 
-export const EMOTIONS = ['neutral', 'frustrated', 'angry', 'confused', 'pleased'] as const;
+export const EMOTIONS = EmotionSchema.shape.emotion.options;
 export type Emotion = (typeof EMOTIONS)[number];
 
 export function isCategory(intent: string): intent is Category {
