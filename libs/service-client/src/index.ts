@@ -5,3 +5,4 @@ export { PeakEwma } from './peak-ewma.js';
 export { Replica, type BreakerState } from './replica.js';
 export { backoffDelay, parseRetryAfter, RetryBudget, type BackoffOptions, type RetryBudgetOptions } from './retry.js';
 export * from './service-client.js';
+export { guardExternal, type ExternalGuard, type ExternalGuardOptions } from './external.js';
