@@ -35,9 +35,9 @@ export function guardExternal<A extends unknown[], R>(action: (...args: A) => Pr
     resetTimeout: options.resetTimeoutMs ?? 30_000,
     rollingCountTimeout: 10_000,
   });
-  for (const state of ['open', 'halfOpen', 'close'] as const) {
-    breaker.on(state, () => options.onStateChange?.(state === 'close' ? 'closed' : state === 'halfOpen' ? 'half-open' : 'open'));
-  }
+  breaker.on('open', () => options.onStateChange?.('open'));
+  breaker.on('halfOpen', () => options.onStateChange?.('half-open'));
+  breaker.on('close', () => options.onStateChange?.('closed'));
   return {
     fire: (...args) => breaker.fire(...args),
     get state(): BreakerState {
