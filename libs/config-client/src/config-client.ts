@@ -99,6 +99,8 @@ export class ConfigClient {
       name: 'configuration',
       required: false,
       componentType: 'component',
+      // The check reads this client's state, it calls nothing: no reason to serve a stale answer.
+      cacheMs: 0,
       check: async () => this.#healthOutcome(),
     });
   }
