@@ -1,4 +1,5 @@
-import { createService, type Logger, type Service } from '@ai-ninja/service-kit';
+import { databaseHealthCheck, openDatabase } from '@ai-ninja/data';
+import { createLogger, createService, type Logger, type Service } from '@ai-ninja/service-kit';
 import { AlertEngine } from './domain/alert-engine.js';
 import { HealthTracker } from './domain/health-tracker.js';
 import { MetricsTracker } from './domain/metrics-tracker.js';
@@ -7,26 +8,45 @@ import { discoverTargets } from './domain/targets.js';
 import { WebhookNotifier } from './domain/webhook-notifier.js';
 import type { Config } from './config.js';
 import { registerRoutes } from './routes/index.js';
-import { MemoryAlertStore, type AlertStore } from './store/alert.store.js';
+import type { AlertStore } from './store/alert.store.js';
+import { migrations, SqlAlertStore, type MonitoringDb } from './store/sql-alert.store.js';
 
 /** What monitoring is built from; tests pass their own. */
 export interface AppDeps {
   readonly config: Config;
   readonly version: string;
   readonly logger?: Logger;
-  /** Where rules and alerts are kept; in memory by default. */
+  /** Where rules and alerts are kept; by default the service's database (SQLite in DATA_DIR, or DATABASE_URL). */
   readonly alertStore?: AlertStore;
   readonly now?: () => number;
 }
 
 /**
  * monitoring: polls every service's readiness and metrics, raises alerts, assembles traces and serves the
- * dashboard. Pure: no listening, no process.env; the poll loop starts here and stops at shutdown.
+ * dashboard. Opens (and migrates) its database before it returns. No listening, no process.env; the poll loop
+ * starts here and stops at shutdown.
  */
-export function createApp(deps: AppDeps): Service {
+export async function createApp(deps: AppDeps): Promise<Service> {
+  const { config } = deps;
+  const logger = deps.logger ?? createLogger({ service: 'monitoring', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  if (deps.alertStore) return build(deps, deps.alertStore, logger);
+  const database = await openDatabase<MonitoringDb>({ service: 'monitoring', config, migrations, logger });
+  try {
+    const service = build(deps, new SqlAlertStore(database.db, config.MONITORING_RESOLVED_ALERTS_LIMIT), logger);
+    // Monitoring keeps watching without its database; only rules and alerts cannot be saved: degraded, not down.
+    service.health.register({ ...databaseHealthCheck(database), required: false });
+    service.onShutdown('database', () => database.close());
+    return service;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+function build(deps: AppDeps, alertStore: AlertStore, logger: Logger): Service {
   const { config } = deps;
   const now = deps.now ?? Date.now;
-  const service = createService({ name: 'monitoring', version: deps.version, config, ...(deps.logger ? { logger: deps.logger } : {}) });
+  const service = createService({ name: 'monitoring', version: deps.version, config, logger });
   const webhook = config.MONITORING_ALERT_WEBHOOK_URL
     ? new WebhookNotifier({
         url: config.MONITORING_ALERT_WEBHOOK_URL,
@@ -37,7 +57,7 @@ export function createApp(deps: AppDeps): Service {
         logger: service.logger,
       })
     : undefined;
-  const alerts = new AlertEngine(deps.alertStore ?? new MemoryAlertStore(config.MONITORING_RESOLVED_ALERTS_LIMIT), (event) => {
+  const alerts = new AlertEngine(alertStore, (event) => {
     service.logger[event.event === 'alert.fired' ? 'warn' : 'info'](
       { alertId: event.alert.id, rule: event.rule.name, service: event.alert.service, value: event.alert.value },
       event.event === 'alert.fired' ? `ALERT firing: ${event.alert.message}` : `alert resolved: ${event.rule.name} on ${event.alert.service}`,

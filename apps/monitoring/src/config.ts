@@ -1,11 +1,14 @@
 import { z } from '@ai-ninja/contracts';
+import { databaseConfigShape } from '@ai-ninja/data';
 import { envInt, serviceConfigSchema } from '@ai-ninja/service-kit';
 
 /**
  * monitoring's environment: the kit's variables (PORT defaults to the catalog's 3009; the discovery variables say
- * where each service's replicas are) and its own, each documented in apps/monitoring/README.md.
+ * where each service's replicas are), the database's, and its own, each documented in apps/monitoring/README.md.
  */
 export const configSchema = serviceConfigSchema('monitoring').extend({
+  /** Where alert rules and alerts are kept: DATA_DIR (SQLite, default), or DATABASE_URL (PostgreSQL). */
+  ...databaseConfigShape,
   /** How often every replica's /health/ready and /metrics are read. */
   MONITORING_POLL_INTERVAL_MS: envInt(50, 600_000).default(2000),
   /** One poll's time limit per replica; a replica slower than this counts as down for that poll. */

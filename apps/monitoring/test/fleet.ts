@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { defineEndpoint, EvaluatePhoneEndpoint, getService, SERVICE_NAMES, z, type ServiceName } from '@ai-ninja/contracts';
 import { createService, serviceConfigSchema, type RunningService, type Service } from '@ai-ninja/service-kit';
 import { testConfig } from '@ai-ninja/service-kit/testing';
+import { testDatabase } from '@ai-ninja/data/testing';
 import { createApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 
@@ -133,10 +134,14 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   for (const name of order) await startOne(name);
   await startOne('phone-gateway');
 
-  const monitoring = await createApp({
-    config: testConfig(configSchema, { MONITORING_POLL_INTERVAL_MS: '100', MONITORING_POLL_TIMEOUT_MS: '1000', ...env, ...discovery, ...options.monitoringEnv }),
-    version: 'test',
-  }).listen();
+  // monitoring keeps its rules and alerts in SQLite, as `npm start` does, in a directory of its own.
+  const database = await testDatabase('sqlite');
+  const monitoring = await (
+    await createApp({
+      config: testConfig(configSchema, { MONITORING_POLL_INTERVAL_MS: '100', MONITORING_POLL_TIMEOUT_MS: '1000', ...env, ...database.env, ...discovery, ...options.monitoringEnv }),
+      version: 'test',
+    })
+  ).listen();
 
   const fleet: Fleet = {
     services,
@@ -154,6 +159,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     async close() {
       await monitoring.close();
       await Promise.all([...services.values()].flatMap((s) => s.replicas.map((r) => r.running?.close())));
+      await database.cleanup();
     },
   };
   return fleet;

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -10,9 +13,12 @@ import type { AlertEvent } from '../src/domain/alert.types.js';
 import { AlertsOverviewSchema, DashboardOverviewSchema, HealthOverviewSchema, MetricsOverviewSchema, TraceSchema } from '../src/routes/monitoring.schemas.js';
 import { DECIDE_PATH, startFleet, waitFor, type Fleet } from './fleet.js';
 
+const dataDir = mkdtempSync(join(tmpdir(), 'monitoring-basics-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
 describeServiceBasics({
   name: 'monitoring',
   configSchema,
+  env: { DATA_DIR: dataDir },
   createApp: (config) => createApp({ config, version: 'test' }),
 });
 

@@ -131,6 +131,34 @@ describe('alert engine', () => {
     assert.equal(events.length, 4, 'a deleted rule fires no more');
   });
 
+  it('never fires a rule again that was deleted while an evaluation was running', async () => {
+    const events: AlertEvent[] = [];
+    // A store that takes its time, as a database does, so the delete lands in the middle of the evaluation.
+    class SlowStore extends MemoryAlertStore {
+      override async listRules() {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return super.listRules();
+      }
+    }
+    const alerts = new AlertEngine(new SlowStore(100), (event) => events.push(event));
+    const { statuses, observations } = world();
+    const rule = await alerts.createRule({ kind: 'service_down', service: 'storage', forSeconds: 0 }, 0);
+    statuses.set('storage', { status: 'down', since: 0 });
+    await alerts.evaluate(observations, 0);
+    const evaluation = alerts.evaluate(observations, 1000);
+    const deletion = alerts.deleteRule(rule.id, 1000);
+    await Promise.all([evaluation, deletion]);
+    await alerts.evaluate(observations, 2000);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['alert.fired', 'alert.resolved'],
+    );
+    assert.deepEqual(
+      (await alerts.listAlerts()).map((a) => a.state),
+      ['resolved'],
+    );
+  });
+
   it('names rules in words', () => {
     assert.equal(describeRule({ kind: 'latency_p99', thresholdMs: 250, forSeconds: 60 }), 'any service p99 above 250 ms for 60 s');
     assert.equal(describeRule({ kind: 'error_rate', service: 'storage', threshold: 0.05, statusClass: '5xx', forSeconds: 30 }), 'storage 5xx error rate above 5 % for 30 s');

@@ -32,20 +32,29 @@ export class AlertEngine {
   /** The firing alert of each (rule, service). */
   readonly #firing = new Map<string, Alert>();
   #ready: Promise<void> | undefined;
+  /** The operation in progress: evaluations and rule changes run one at a time (a rule deleted mid-evaluation
+   * must not fire again). */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: AlertStore,
     private readonly notify: (event: AlertEvent) => void,
   ) {}
 
-  async createRule(input: NewAlertRule, now: number): Promise<AlertRule> {
-    const rule: AlertRule = { ...input, id: randomUUID(), name: input.name ?? describeRule(input), createdAt: new Date(now).toISOString() };
-    await this.store.addRule(rule);
-    return rule;
+  createRule(input: NewAlertRule, now: number): Promise<AlertRule> {
+    return this.#exclusive(async () => {
+      const rule: AlertRule = { ...input, id: randomUUID(), name: input.name ?? describeRule(input), createdAt: new Date(now).toISOString() };
+      await this.store.addRule(rule);
+      return rule;
+    });
   }
 
   /** Deletes a rule; its firing alerts resolve (and are notified). False when there was no such rule. */
-  async deleteRule(id: string, now: number): Promise<boolean> {
+  deleteRule(id: string, now: number): Promise<boolean> {
+    return this.#exclusive(() => this.#deleteRule(id, now));
+  }
+
+  async #deleteRule(id: string, now: number): Promise<boolean> {
     await this.#load();
     const rule = (await this.store.listRules()).find((r) => r.id === id);
     if (!rule || !(await this.store.deleteRule(id))) return false;
@@ -66,7 +75,11 @@ export class AlertEngine {
   }
 
   /** Evaluates every rule on every service it watches; called after each poll cycle. */
-  async evaluate(observations: Observations, now: number): Promise<void> {
+  evaluate(observations: Observations, now: number): Promise<void> {
+    return this.#exclusive(() => this.#evaluate(observations, now));
+  }
+
+  async #evaluate(observations: Observations, now: number): Promise<void> {
     await this.#load();
     for (const rule of await this.store.listRules()) {
       for (const service of rule.service ? [rule.service] : SERVICE_NAMES) {
@@ -100,6 +113,12 @@ export class AlertEngine {
         this.notify({ event: 'alert.fired', alert, rule, sentBy: 'monitoring' });
       }
     }
+  }
+
+  #exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => undefined);
+    return result;
   }
 
   async #resolve(key: string, alert: Alert, rule: AlertRule, now: number, resolution: string): Promise<void> {
