@@ -1,8 +1,11 @@
-import { loadConfig, packageVersion, runMain } from '@ai-ninja/service-kit';
+import { createLogger, loadConfig, packageVersion, runMain } from '@ai-ninja/service-kit';
 import { createApp } from './app.js';
 import { configSchema } from './config.js';
+import { openConversationDatabase } from './store/database.js';
 
 runMain(async () => {
   const config = loadConfig(configSchema);
-  return createApp({ config, version: packageVersion(import.meta.url) }).listen();
+  const logger = createLogger({ service: 'conversation-engine', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const database = await openConversationDatabase(config, logger);
+  return createApp({ config, version: packageVersion(import.meta.url), database, logger }).listen();
 });
