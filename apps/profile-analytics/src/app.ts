@@ -2,7 +2,6 @@ import { databaseHealthCheck, type Database } from '@ai-ninja/data';
 import { createService, type Logger, type Service } from '@ai-ninja/service-kit';
 import type { Config } from './config.js';
 import { AnalyticsService } from './domain/analytics.service.js';
-import type { IntentClassifier } from './domain/call-analysis.js';
 import { registerRoutes } from './routes/analytics.routes.js';
 import { AnalyticsStore } from './store/analytics.store.js';
 import type { AnalyticsDb } from './store/schema.js';
@@ -13,17 +12,15 @@ export interface AppDeps {
   readonly version: string;
   /** Open and migrated (`openAnalyticsDatabase`); the app closes it at shutdown. */
   readonly database: Database<AnalyticsDb>;
-  /** Reads caller utterances for call analysis; without one, analysis answers 501. */
-  readonly classifier?: IntentClassifier;
   readonly logger?: Logger;
 }
 
 /** profile-analytics: caller profiles, call analysis and per-user trends. Pure: no listening, no process.env. */
 export function createApp(deps: AppDeps): Service {
-  const { database, classifier, ...serviceDeps } = deps;
+  const { database, ...serviceDeps } = deps;
   const service = createService({ name: 'profile-analytics', ...serviceDeps });
   service.health.register(databaseHealthCheck(database));
   service.onShutdown('database', () => database.close());
-  registerRoutes(service, new AnalyticsService(new AnalyticsStore(database.db, database.dialect), classifier, service.logger));
+  registerRoutes(service, new AnalyticsService(new AnalyticsStore(database.db, database.dialect), service.logger));
   return service;
 }

@@ -7,7 +7,7 @@ import { createTestAuth, describeServiceBasics, expectErrorEnvelope, testConfig,
 import { createApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { openAnalyticsDatabase } from '../src/store/database.js';
-import { keywordClassifier, startProfileAnalytics } from './helpers.js';
+import { startProfileAnalytics } from './helpers.js';
 
 const basicsDb = await testDatabase('sqlite');
 const basicsDatabase = await openAnalyticsDatabase(testConfig(configSchema, basicsDb.env), createLogger({ service: 'profile-analytics', level: 'silent' }));
@@ -16,7 +16,7 @@ after(() => basicsDb.cleanup());
 describeServiceBasics({
   name: 'profile-analytics',
   configSchema,
-  createApp: (config) => createApp({ config, version: 'test', database: basicsDatabase, classifier: keywordClassifier }),
+  createApp: (config) => createApp({ config, version: 'test', database: basicsDatabase }),
 });
 
 const DAY_MS = 86_400_000;
@@ -147,7 +147,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(
         result.analysis.intents.map((step) => [step.turn, step.intent]),
         [
-          [0, 'greeting'],
+          [0, 'question'],
           [2, 'loan'],
           [4, 'persistence'],
           [6, 'persistence'],
@@ -167,6 +167,32 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(again.applied, false);
       assert.deepEqual(again.analysis, result.analysis);
       assert.deepEqual(again.profile, result.profile);
+    });
+
+    it('reads Chinese calls too: a scam caller is a scam, and the profile says so', async () => {
+      const phone = '+8613800138000';
+      const at = daysAgo(0);
+      const result = AnalyzeCallResultSchema.parse(
+        await (
+          await send('POST', '/api/v1/analytics/call/analyze', {
+            callId: 'call-zh-scam',
+            userId: 'u1',
+            callerPhone: phone,
+            outcome: 'ai_answered',
+            durationMs: 60_000,
+            turns: [
+              { speaker: 'caller', text: '您好，这里是公安局', at },
+              { speaker: 'ai', text: '请问有什么事？', at },
+              { speaker: 'caller', text: '你的银行卡涉嫌洗钱，请配合公安调查', at },
+              { speaker: 'ai', text: '我会自己打110核实。', at },
+              { speaker: 'caller', text: '就耽误您一分钟，先把钱转到安全账户', at },
+            ],
+          })
+        ).json(),
+      );
+      assert.equal(result.analysis.category, 'scam');
+      assert.equal(result.profile.category, 'scam');
+      assert.ok(result.profile.riskScore >= 0.9, `a scam caller starts at the scam prior, got ${result.profile.riskScore}`);
     });
 
     it('counts an AI-answered caller who leaves at once as an early hang-up', async () => {
@@ -236,21 +262,3 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
-
-describe('profile-analytics without an intent classifier', () => {
-  it('says plainly that call analysis is not available (501), and serves the rest', async () => {
-    const auth = await createTestAuth();
-    const db = await testDatabase('sqlite');
-    const running = await startProfileAnalytics(db, auth.env, null);
-    try {
-      const headers = { ...auth.bearer(auth.serviceToken('phone-gateway')), 'content-type': 'application/json' };
-      const response = await fetch(`${running.url}/api/v1/analytics/call/analyze`, { method: 'POST', headers, body: JSON.stringify(loanCall('c-501', '+14155550130')) });
-      await expectErrorEnvelope(response, 501, 'NOT_IMPLEMENTED');
-      const update = await fetch(`${running.url}/api/v1/analytics/profile/update`, { method: 'POST', headers, body: JSON.stringify({ phone: '+14155550130', feedback: 'spam' }) });
-      assert.equal(update.status, 200);
-    } finally {
-      await running.close();
-      await db.cleanup();
-    }
-  });
-});

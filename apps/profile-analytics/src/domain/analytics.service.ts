@@ -12,7 +12,7 @@ import {
 import { AppError, type Logger } from '@ai-ninja/service-kit';
 import type { AnalyticsStore } from '../store/analytics.store.js';
 import type { ProfileRow } from '../store/schema.js';
-import { analyzeCall, type CallInput, type IntentClassifier } from './call-analysis.js';
+import { analyzeCall, type CallInput } from './call-analysis.js';
 import { countCall, countCategory, emptyProfile, settle, toCallerProfile } from './profile.model.js';
 
 /** One event about a caller, validated. */
@@ -32,8 +32,6 @@ const DAY_MS = 86_400_000;
 export class AnalyticsService {
   constructor(
     private readonly store: AnalyticsStore,
-    /** Undefined until an intent classifier is available (README: Call analysis): analysis answers 501 then. */
-    private readonly classifier: IntentClassifier | undefined,
     private readonly logger: Logger,
   ) {}
 
@@ -75,11 +73,8 @@ export class AnalyticsService {
 
   /** Analyses a call, keeps it for trends and feeds the caller's profile; the same callId again changes nothing. */
   async analyze(call: CallInput): Promise<AnalyzeCallResult> {
-    if (!this.classifier) {
-      throw new AppError(501, 'NOT_IMPLEMENTED', 'Call analysis is not available yet: it needs the shared intent classifier (libs/dialogue), not yet extracted from conversation-engine');
-    }
     const now = new Date().toISOString();
-    const findings = analyzeCall(call, this.classifier, now);
+    const findings = analyzeCall(call, now);
     const result = await this.store.transaction(async (store) => {
       if (!(await store.markProcessed(`analyze:${call.callId}`, now))) {
         const stored = await store.getCall(call.callId);

@@ -1,15 +1,5 @@
-import { CALLER_CATEGORIES, type CallAnalysis, type CallerCategory, type CallOutcome, type CallTurn } from '@ai-ninja/contracts';
-
-/** What call analysis needs from an intent classifier: one caller utterance → its intent (README: Call analysis). */
-export interface IntentClassifier {
-  classify(text: string): {
-    /** sales, loan, investment, insurance, scam, question, persistence, goodbye, greeting, other… */
-    readonly intent: string;
-    readonly confidence: number;
-    /** The call category the utterance names even when its intent is another (persistence about a loan). */
-    readonly topic: CallerCategory | null;
-  };
-}
+import type { CallAnalysis, CallerCategory, CallOutcome, CallTurn } from '@ai-ninja/contracts';
+import { classifyIntent, isCategory, summarizeTurns, type SummaryTurn } from '@ai-ninja/dialogue';
 
 /** A call to analyse, validated. */
 export interface CallInput {
@@ -38,37 +28,31 @@ const EARLY_HANGUP_MS = 15_000;
 /** Caller turns against the AI that count as fully persistent. */
 const PERSISTENT_TURNS = 6;
 const round = (value: number) => Math.round(value * 1000) / 1000;
-const isCategory = (value: string): value is CallerCategory => (CALLER_CATEGORIES as readonly string[]).includes(value) && value !== 'unknown';
 
 /**
- * Reads a call: the intent of every caller turn (the trail), the call's category by a confidence-weighted vote of
- * the turns (their intent when it is a category, otherwise the topic they name), the caller's persistence against
- * the AI, and one summary sentence.
+ * Reads a call with the shared zh/en intent classifier of libs/dialogue: the intent of every caller turn (the
+ * trail), the call's category as the dialogue model's call summary counts it (the category most turns named, scam
+ * first on a tie), the caller's persistence against the AI, and one summary sentence.
  */
-export function analyzeCall(call: CallInput, classifier: IntentClassifier, now: string): CallFindings {
+export function analyzeCall(call: CallInput, now: string): CallFindings {
   const intents: CallAnalysis['intents'] = [];
-  const votes = new Map<CallerCategory, number>();
+  const read: SummaryTurn[] = [];
   let firstAiTurn = call.turns.findIndex((turn) => turn.speaker === 'ai');
   if (firstAiTurn < 0) firstAiTurn = Number.POSITIVE_INFINITY;
   let againstAi = 0;
   let pushing = 0;
   call.turns.forEach((turn, index) => {
     if (turn.speaker !== 'caller') return;
-    const verdict = classifier.classify(turn.text);
-    intents.push({ turn: index, at: turn.at, intent: verdict.intent, confidence: round(Math.min(1, Math.max(0, verdict.confidence))) });
-    const category = isCategory(verdict.intent) ? verdict.intent : verdict.topic;
-    if (category && isCategory(category)) votes.set(category, (votes.get(category) ?? 0) + verdict.confidence);
+    const verdict = classifyIntent(turn.text);
+    intents.push({ turn: index, at: turn.at, intent: verdict.intent, confidence: round(verdict.confidence) });
+    read.push({ intent: verdict.intent, topic: verdict.topic });
     if (index > firstAiTurn) {
       againstAi += 1;
       if (verdict.intent === 'persistence' || isCategory(verdict.intent)) pushing += 1;
     }
   });
 
-  let category: CallerCategory = 'unknown';
-  let best = 0;
-  for (const [candidate, weight] of votes) {
-    if (weight > best) [category, best] = [candidate, weight];
-  }
+  const category: CallerCategory = summarizeTurns(read, { stage: 'hang_up', endReason: null }).category;
   // Persistence: how long the caller stayed against the AI, and how much of it was still pushing their offer.
   const persistence = againstAi === 0 ? 0 : round(0.6 * Math.min(1, againstAi / PERSISTENT_TURNS) + 0.4 * (pushing / againstAi));
   const startedAt = call.startedAt ?? call.turns[0]?.at ?? now;

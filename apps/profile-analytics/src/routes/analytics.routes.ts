@@ -50,7 +50,6 @@ export function registerRoutes(service: Service, analytics: AnalyticsService): v
     responses: {
       200: { description: 'The analysis (the stored one when the call was analysed before)', schema: AnalyzeCallResultSchema },
       400: error('Invalid call'),
-      501: error('No intent classifier available yet'),
     },
     handler: async ({ body }) => ({ status: 200, body: await analytics.analyze(body) }),
   });
