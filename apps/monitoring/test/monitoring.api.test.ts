@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SERVICE_NAMES } from '@ai-ninja/contracts';
-import { createTestAuth, describeServiceBasics, expectErrorEnvelope, type TestAuth } from '@ai-ninja/service-kit/testing';
+import { createTestAuth, describeServiceBasics, expectErrorEnvelope, testConfig, type TestAuth } from '@ai-ninja/service-kit/testing';
 import { createApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import type { AlertEvent } from '../src/domain/alert.types.js';
@@ -280,5 +280,31 @@ describe('monitoring over a fleet of real services', () => {
     assert.ok(overview.metrics.seriesWindowSeconds <= 300);
     await expectErrorEnvelope(await fetch(`${api}/dashboard/api/traces/never-seen-2`), 404, 'TRACE_NOT_FOUND');
     await expectErrorEnvelope(await fetch(`${api}/dashboard/nothing-here.js`), 404, 'ROUTE_NOT_FOUND');
+  });
+});
+
+describe('monitoring watching its own replicas', () => {
+  it('polls the replicas MONITORING_SERVICE_URL lists over HTTP, itself included, instead of reading itself in process', async () => {
+    const auth = await createTestAuth();
+    const dir = mkdtempSync(join(tmpdir(), 'monitoring-self-'));
+    const other = await (await createApp({ config: testConfig(configSchema, { ...auth.env, DATA_DIR: join(dir, 'other') }), version: 'test' })).listen();
+    const watcher = await (
+      await createApp({ config: testConfig(configSchema, { ...auth.env, DATA_DIR: join(dir, 'watcher'), MONITORING_SERVICE_URL: other.url, MONITORING_POLL_INTERVAL_MS: '100' }), version: 'test' })
+    ).listen();
+    try {
+      const seen = await waitFor('monitoring up, seen over HTTP', async () => {
+        const body = HealthOverviewSchema.parse(await (await fetch(`${watcher.url}/api/v1/monitoring/health`)).json());
+        const self = body.services.find((s) => s.service === 'monitoring')!;
+        return self.status === 'up' ? self : undefined;
+      });
+      assert.deepEqual(
+        seen.replicas.map((r) => r.url),
+        [other.url],
+      );
+    } finally {
+      await watcher.close();
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,14 +28,17 @@ export function probeFromHealth(replica: string, body: HealthBody): ProbeResult 
  * Every replica of every service of the catalog, from the discovery variables (`WHITELIST_SERVICE_URL=http://a,http://b`:
  * two replicas, each polled on its own). Each replica gets a client of its own, pointed at it alone, so a poll
  * measures that replica: no balancing, no retry, no breaker between monitoring and what it measures. Monitoring
- * reads itself in process.
+ * polls its own replicas the same way when MONITORING_SERVICE_URL lists them, and otherwise reads itself in process.
  */
 export function discoverTargets(service: Service, timeoutMs: number): Target[] {
   const config = service.config as unknown as Record<string, string | undefined>;
-  const targets: Target[] = [selfTarget(service)];
+  const targets: Target[] = [];
   for (const name of SERVICE_NAMES) {
-    if (name === service.name) continue;
     const { discoveryEnv } = getService(name);
+    if (name === service.name && !config[discoveryEnv]) {
+      targets.push(selfTarget(service));
+      continue;
+    }
     for (const replica of discoverUrls(getService(name), { [discoveryEnv]: config[discoveryEnv] })) {
       const client = service.createClient({
         env: { [discoveryEnv]: replica },
