@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   );
   await step('whitelist a contact', () => api('POST', `/api/whitelist/${userId}`, { phone: contact, name: 'Mom' }, auth), () => contact);
 
-  const webhook = process.env.DEMO_WEBHOOK_TOKEN ? { 'x-webhook-token': process.env.DEMO_WEBHOOK_TOKEN } : {};
+  const webhook: Record<string, string> = process.env.DEMO_WEBHOOK_TOKEN ? { 'x-webhook-token': process.env.DEMO_WEBHOOK_TOKEN } : {};
   const spamCallId = `demo-spam-${Date.now()}`;
   const spamCall = await step(
     `a call from an unknown number ${spammer}`,
