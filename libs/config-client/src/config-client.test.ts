@@ -49,6 +49,11 @@ const flag = (name: string, overrides: Partial<FeatureFlag> = {}): FeatureFlag =
   ...overrides,
 });
 
+/** Lets every pending promise chain run (the fake transport answers at once). */
+const settle = async () => {
+  for (let i = 0; i < 30; i++) await flush();
+};
+
 const TIMEOUT = z.number().int().min(50).max(10_000);
 
 describe('config client', () => {
@@ -200,20 +205,28 @@ describe('config client', () => {
     assert.equal(warnings.filter((w) => w.includes('unreadable')).length, 2);
   });
 
-  it('refreshes on its timer until closed', async () => {
-    mock.timers.enable({ apis: ['setInterval'] });
+  it('refreshes on its timer until closed, sooner after a failure', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
     try {
-      const { config } = start({ refreshMs: 1000 });
+      const { config } = start({ refreshMs: 1000, retryMs: 250 });
       await config.ready();
       const afterStart = configuration.requests;
       assert.equal(afterStart, 3, 'the service’s keys, the global keys and the flags');
       mock.timers.tick(1000);
-      for (let i = 0; i < 50 && configuration.requests < afterStart + 3; i++) await flush();
+      await settle();
       assert.equal(configuration.requests, afterStart + 3);
+      configuration.down = true;
+      mock.timers.tick(1000);
+      await settle();
+      assert.equal(configuration.requests, afterStart + 6);
+      // Down: tried again after retryMs (250), not refreshMs.
+      mock.timers.tick(250);
+      await settle();
+      assert.equal(configuration.requests, afterStart + 9);
       config.close();
       mock.timers.tick(5000);
-      for (let i = 0; i < 10; i++) await flush();
-      assert.equal(configuration.requests, afterStart + 3);
+      await settle();
+      assert.equal(configuration.requests, afterStart + 9);
     } finally {
       mock.timers.reset();
     }

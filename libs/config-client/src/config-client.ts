@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConfigEntrySchema,
   FeatureFlagSchema,
@@ -25,6 +26,8 @@ export interface ConfigClientOptions {
   readonly cacheDir?: string;
   /** How often to refresh in the background, ms. Default 30000. */
   readonly refreshMs?: number;
+  /** How soon to try again after a failed refresh, ms. Default the smaller of `refreshMs` and 5000. */
+  readonly retryMs?: number;
   /** Deadline of one refresh call, ms. Default 2000. */
   readonly timeoutMs?: number;
   /** The service's logger (`service.logger`); the client logs when configuration goes away and comes back. */
@@ -57,6 +60,9 @@ export interface ConfigClientState {
 
 /** What a change listener receives: the key's new value (undefined once removed) and its previous one. */
 export type ChangeListener = (value: unknown, previous: unknown) => void;
+
+/** How long a health check waits for the refresh it starts; below the registry's 1 s check timeout. */
+const HEALTH_REFRESH_WAIT_MS = 700;
 
 const SnapshotSchema = z.object({
   format: z.literal(1),
@@ -99,9 +105,14 @@ export class ConfigClient {
       name: 'configuration',
       required: false,
       componentType: 'component',
-      // The check reads this client's state, it calls nothing: no reason to serve a stale answer.
+      // Answered from this client's state (a refresh at most): no reason to serve an older answer.
       cacheMs: 0,
-      check: async () => this.#healthOutcome(),
+      check: async () => {
+        // Stale values: try once more now, so the answer says how things are rather than how they were at the last
+        // refresh (a service that started before configuration reports pass as soon as configuration answers).
+        if (!this.#fresh && this.#started && !this.#closed) await Promise.race([this.refresh(), sleep(HEALTH_REFRESH_WAIT_MS, undefined, { ref: false })]);
+        return this.#healthOutcome();
+      },
     });
   }
 
@@ -113,11 +124,20 @@ export class ConfigClient {
     if (this.#started || this.#closed) return this;
     this.#started = true;
     this.#loadFromDisk();
-    this.#firstRefresh = this.refresh();
-    const refreshMs = this.#options.refreshMs ?? 30_000;
-    this.#timer = setInterval(() => void this.refresh(), refreshMs);
-    this.#timer.unref();
+    this.#firstRefresh = this.#tick();
     return this;
+  }
+
+  /** Refreshes, then schedules the next refresh: `refreshMs` after a success, `retryMs` after a failure. */
+  #tick(): Promise<boolean> {
+    const refreshed = this.refresh();
+    void refreshed.then((ok) => {
+      if (this.#closed) return;
+      const refreshMs = this.#options.refreshMs ?? 30_000;
+      this.#timer = setTimeout(() => void this.#tick(), ok ? refreshMs : (this.#options.retryMs ?? Math.min(refreshMs, 5000)));
+      this.#timer.unref();
+    });
+    return refreshed;
   }
 
   /** Resolves once the first refresh has finished, whether configuration answered (true) or not (false). */
@@ -197,7 +217,7 @@ export class ConfigClient {
   /** Stops the background refresh. */
   close(): void {
     this.#closed = true;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
   }
 
   async #refresh(): Promise<boolean> {
