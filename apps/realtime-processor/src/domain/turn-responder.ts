@@ -1,5 +1,5 @@
 import { ManageTurnEndpoint, type DialogueStage, type Intent, type ManageTurnResponse } from '@ai-ninja/contracts';
-import type { ServiceClient } from '@ai-ninja/service-client';
+import { UpstreamHttpError, type ServiceClient } from '@ai-ninja/service-client';
 import type { Logger } from '@ai-ninja/service-kit';
 import type { ScriptedReplies } from './scripted-replies.js';
 
@@ -52,10 +52,16 @@ export class TurnResponder {
         },
       );
     } catch (error) {
-      // The engine refused the turn itself (a 4xx): a programming or configuration problem, logged loudly; the
-      // caller still hears a reply.
-      fallbackReason = (error as { code?: string }).code ?? 'ERROR';
-      this.logger.error({ err: error, callId: context.callId }, 'conversation-engine refused a turn: answering with a scripted reply');
+      const envelopeCode = error instanceof UpstreamHttpError ? error.envelope?.error.code : undefined;
+      fallbackReason = envelopeCode ?? (error as { code?: string }).code ?? 'ERROR';
+      if (error instanceof UpstreamHttpError && error.upstreamStatus === 409) {
+        // The engine still works on a turn this call gave up waiting for (CONVERSATION_BUSY): expected after a timeout.
+        this.logger.info({ callId: context.callId, code: envelopeCode }, 'conversation-engine is still busy with an earlier turn of this call');
+      } else {
+        // Any other refusal of the turn itself (a 4xx) is a programming or configuration problem: logged loudly; the
+        // caller still hears a reply.
+        this.logger.error({ err: error, callId: context.callId }, 'conversation-engine refused a turn: answering with a scripted reply');
+      }
     }
     if (answer && fallbackReason === undefined) {
       return { text: answer.reply.text, shouldHangup: answer.shouldTerminate, intent: answer.intent, stage: answer.stage, fallback: false };
