@@ -1,3 +1,5 @@
+import { attachConfigClient, liveSettings } from '@ai-ninja/config-client';
+import { CONFIG_KEY_SCHEMAS } from '@ai-ninja/contracts';
 import { databaseHealthCheck, type Database } from '@ai-ninja/data';
 import { createEventBus } from '@ai-ninja/events';
 import { createService, type Logger, type Service } from '@ai-ninja/service-kit';
@@ -24,7 +26,12 @@ export async function createApp(deps: AppDeps): Promise<Service> {
   service.onShutdown('database', () => database.close());
   const events = createEventBus({ service, database: database as Database<unknown> });
   await events.start();
-  const calls = new CallService(service, deps.config, database, service.createClient(), events);
+  // DECISION_TIMEOUT_MS follows configuration's `phone-gateway` `decision.timeoutMs` when it has one (the last known
+  // good value while configuration is down); without CONFIG_SERVICE_URL, the environment's value alone.
+  const settings = attachConfigClient(service, { cacheDir: deps.config.DATA_DIR });
+  const decisionTimeout = { key: 'decision.timeoutMs', schema: CONFIG_KEY_SCHEMAS['phone-gateway']['decision.timeoutMs'] };
+  const config = liveSettings(deps.config, settings, { DECISION_TIMEOUT_MS: decisionTimeout });
+  const calls = new CallService(service, config, database, service.createClient(), events);
   registerRoutes(service, calls, deps.config.PHONE_WEBHOOK_TOKEN);
   return service;
 }
