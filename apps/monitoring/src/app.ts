@@ -59,7 +59,7 @@ function build(deps: AppDeps, alertStore: AlertStore, logger: Logger): Service {
     : undefined;
   const alerts = new AlertEngine(alertStore, (event) => {
     service.logger[event.event === 'alert.fired' ? 'warn' : 'info'](
-      { alertId: event.alert.id, rule: event.rule.name, service: event.alert.service, value: event.alert.value },
+      { alertId: event.alert.id, rule: event.rule.name, watched: event.alert.service, value: event.alert.value },
       event.event === 'alert.fired' ? `ALERT firing: ${event.alert.message}` : `alert resolved: ${event.rule.name} on ${event.alert.service}`,
     );
     webhook?.send(event);

@@ -138,7 +138,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const database = await testDatabase('sqlite');
   const monitoring = await (
     await createApp({
-      config: testConfig(configSchema, { MONITORING_POLL_INTERVAL_MS: '100', MONITORING_POLL_TIMEOUT_MS: '1000', ...env, ...database.env, ...discovery, ...options.monitoringEnv }),
+      config: testConfig(configSchema, { MONITORING_POLL_INTERVAL_MS: '100', MONITORING_POLL_TIMEOUT_MS: '5000', ...env, ...database.env, ...discovery, ...options.monitoringEnv }),
       version: 'test',
     })
   ).listen();

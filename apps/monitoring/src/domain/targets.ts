@@ -3,6 +3,9 @@ import { discoverUrls } from '@ai-ninja/service-client';
 import type { Service } from '@ai-ninja/service-kit';
 import type { ProbeResult } from './health-tracker.js';
 
+/** How long a trace lookup waits for each replica's spans, at least. */
+const TRACE_LOOKUP_TIMEOUT_MS = 5000;
+
 /** One replica of one service, as monitoring reaches it. */
 export interface Target {
   readonly service: ServiceName;
@@ -59,7 +62,8 @@ export function discoverTargets(service: Service, timeoutMs: number): Target[] {
           }
         },
         metrics: () => client.call(prometheusMetricsEndpoint(name), {}),
-        spans: async (requestId) => (await client.call(internalSpansEndpoint(name), { query: { requestId } })).spans,
+        // A person is waiting for the trace, not the poll loop: a slow replica gets longer than a poll.
+        spans: async (requestId) => (await client.call(internalSpansEndpoint(name), { query: { requestId } }, { timeout: Math.max(timeoutMs, TRACE_LOOKUP_TIMEOUT_MS) })).spans,
       });
     }
   }

@@ -52,7 +52,7 @@ export class WebhookNotifier {
   async #deliver(event: AlertEvent): Promise<void> {
     const { url, timeoutMs, attempts, backoffMs, logger } = this.options;
     const body = JSON.stringify(event);
-    const context = { event: event.event, alertId: event.alert.id, service: event.alert.service, rule: event.rule.name };
+    const context = { event: event.event, alertId: event.alert.id, watched: event.alert.service, rule: event.rule.name };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const response = await this.#fetch(url, {
