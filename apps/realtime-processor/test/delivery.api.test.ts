@@ -103,6 +103,31 @@ describe('realtime-processor: conversation-ended reports reach phone-gateway', (
     }
   });
 
+  it('a report phone-gateway refuses for a while (409 CALL_CHANGED) is sent again; one it refuses for good (404) moves aside', async () => {
+    const world = await new World().start();
+    try {
+      world.reportRefusals.set('rep-conflict', { status: 409, code: 'CALL_CHANGED' });
+      world.reportRefusals.set('rep-unknown', { status: 404, code: 'CALL_NOT_FOUND' });
+      for (const callId of ['rep-conflict', 'rep-unknown']) {
+        const client = await world.connect(callId);
+        client.send({ type: 'hangup' });
+        await client.closed;
+      }
+      await eventually(
+        async () => (await world.rejectedFiles('outbox')).length === 1 && (await world.files('outbox')).length === 1,
+        'the 404 report moves aside, the 409 one waits',
+      );
+      world.reportRefusals.delete('rep-conflict');
+      await eventually(() => world.reports.some((r) => r.callId === 'rep-conflict'), 'the 409 report is delivered on a later pass');
+      assert.ok(!world.reports.some((r) => r.callId === 'rep-unknown'));
+      // The refused attempts applied nothing, and their answer is replayed for their key: the delivery used a new one.
+      assert.match(world.reports.find((r) => r.callId === 'rep-conflict')!.idempotencyKey ?? '', /^conversation-ended:rep-conflict:\d+$/);
+      await eventually(async () => (await world.files('outbox')).length === 0, 'the outbox is empty but for rejected/');
+    } finally {
+      await world.close();
+    }
+  });
+
   it('a report and a recording left undelivered survive a restart of realtime-processor and are delivered after it', async () => {
     const world = await new World().start();
     try {

@@ -133,7 +133,7 @@ export interface ReceivedReport {
   readonly body: ConversationEndedRequest;
 }
 
-function fakePhoneGateway(auth: TestAuth, reports: ReceivedReport[]): Service {
+function fakePhoneGateway(auth: TestAuth, reports: ReceivedReport[], refusals: Map<string, { status: number; code: string }>): Service {
   const service = createService({ name: 'phone-gateway', version: 'fake', config: testConfig(serviceConfigSchema('phone-gateway'), auth.env) });
   service.route({
     method: 'post',
@@ -143,6 +143,8 @@ function fakePhoneGateway(auth: TestAuth, reports: ReceivedReport[]): Service {
     request: { params: z.object({ callId: z.string() }), body: ConversationEndedRequestSchema },
     responses: { 200: { description: 'The call', schema: CallStatusSchema } },
     handler: ({ params, body }, req) => {
+      const refusal = refusals.get(params.callId);
+      if (refusal) throw new AppError(refusal.status, refusal.code, 'refused by the test');
       reports.push({ callId: params.callId, idempotencyKey: req.headers['idempotency-key'] as string | undefined, body });
       const now = new Date().toISOString();
       return {
@@ -189,6 +191,8 @@ export class World {
   readonly engineBehaviour: EngineBehaviour = { delayMs: 0, hangupWord: 'goodbye' };
   readonly engineRecord: EngineRecord = { requests: [], inFlight: new Map(), maxConcurrentPerCall: 0, finished: 0 };
   readonly reports: ReceivedReport[] = [];
+  /** Calls whose report the fake phone-gateway refuses, with what. */
+  readonly reportRefusals = new Map<string, { status: number; code: string }>();
   readonly stored: StoredRecording[] = [];
   readonly storageRefusal: { status?: number } = {};
   engine!: Upstream;
@@ -206,7 +210,7 @@ export class World {
     this.auth = await createTestAuth();
     this.dataDir = await mkdtemp(join(tmpdir(), 'realtime-processor-'));
     this.engine = new Upstream(await freePort(), () => fakeEngine(this.auth, this.engineBehaviour, this.engineRecord));
-    this.phoneGateway = new Upstream(await freePort(), () => fakePhoneGateway(this.auth, this.reports));
+    this.phoneGateway = new Upstream(await freePort(), () => fakePhoneGateway(this.auth, this.reports, this.reportRefusals));
     this.storage = new Upstream(await freePort(), () => fakeStorage(this.auth, this.stored, this.storageRefusal));
     await Promise.all([this.engine.start(), this.phoneGateway.start(), this.storage.start()]);
     await this.startRealtime();

@@ -113,6 +113,8 @@ describe('realtime-processor: malformed frames get a clear error and the connect
     client.send(audio(3, undefined, 'audio/pcmu'));
     const error = await client.expectError('AUDIO_FORMAT_CHANGED');
     assert.deepEqual(error.details, { format: 'audio/L16;rate=8000' });
+    client.send(audio(4, undefined, 'audio/l16;rate=16000'));
+    await client.expectError('AUDIO_FORMAT_CHANGED');
     await client.roundTrip();
   });
 });

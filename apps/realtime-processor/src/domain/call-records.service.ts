@@ -24,8 +24,11 @@ export interface CallRecordsDeps {
   readonly logger: Logger;
 }
 
-/** Statuses that say "not now" rather than "never" (auth being configured, rate limits): the item is sent again. */
-const TRANSIENT_STATUSES = new Set([401, 403, 408, 425, 429]);
+/**
+ * Statuses that say "not now" rather than "never", so the item is sent again: auth being configured, rate limits,
+ * and conflicts (phone-gateway's `CALL_CHANGED` "report again", an idempotency key still in use).
+ */
+const TRANSIENT_STATUSES = new Set([401, 403, 408, 409, 425, 429]);
 
 /**
  * What outlives a call: its conversation-ended report for phone-gateway and its recording for storage. Both are on
@@ -102,7 +105,9 @@ export class CallRecords {
         await outbox.reject(report, describe(error));
         return 'rejected';
       } else {
-        logger.info({ callId: report.callId, code: (error as { code?: string }).code }, 'phone-gateway did not take the conversation-ended report: kept for a retry');
+        // A 4xx applied nothing, and phone-gateway replays it for the same key: the next attempt takes a new key.
+        if (error instanceof UpstreamHttpError && error.upstreamStatus < 500) await outbox.renewKey(report);
+        logger.info({ callId: report.callId, code: codeOf(error) }, 'phone-gateway did not take the conversation-ended report: kept for a retry');
         return 'retry';
       }
     }
@@ -141,7 +146,7 @@ export class CallRecords {
         await recordings.reject(meta, describe(error));
         return 'rejected';
       } else {
-        logger.info({ callId: meta.callId, code: (error as { code?: string }).code }, 'storage did not take the recording: kept on local disk for a retry');
+        logger.info({ callId: meta.callId, code: codeOf(error) }, 'storage did not take the recording: kept on local disk for a retry');
         return 'retry';
       }
     }
@@ -151,14 +156,13 @@ export class CallRecords {
   }
 }
 
-/**
- * A 4xx that sending again cannot change (400, 404, 409 for a call in another state, 413, 415, 422…); auth and
- * rate answers, and a 409 for an idempotency key still in use, are not final.
- */
+/** A 4xx that sending again cannot change (400, 404, 413, 415, 422…). */
 function isFinalRefusal(error: unknown): boolean {
-  if (!(error instanceof UpstreamHttpError) || error.upstreamStatus < 400 || error.upstreamStatus >= 500) return false;
-  if (error.upstreamStatus === 409) return error.envelope?.error.code !== 'IDEMPOTENCY_KEY_IN_USE';
-  return !TRANSIENT_STATUSES.has(error.upstreamStatus);
+  return error instanceof UpstreamHttpError && error.upstreamStatus >= 400 && error.upstreamStatus < 500 && !TRANSIENT_STATUSES.has(error.upstreamStatus);
+}
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof UpstreamHttpError ? `${error.upstreamStatus} ${error.envelope?.error.code ?? ''}`.trim() : (error as { code?: string }).code;
 }
 
 function describe(error: unknown): string {

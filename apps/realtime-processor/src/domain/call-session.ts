@@ -6,7 +6,6 @@ import {
   CLIENT_MESSAGE_TYPES,
   ClientMessageSchema,
   CLOSE_CODES,
-  mediaTypeEssence,
   REALTIME_ERROR_CODES,
   type CallEndReason,
   type ClientMessage,
@@ -61,6 +60,8 @@ type ReportReason = ConversationEndedRequest['reason'];
 
 const MAX_REPORTED_TURNS = 500;
 const MAX_TURN_TEXT = 2000;
+/** A media type compared case- and space-insensitively, parameters included (`audio/L16; rate=8000` = `audio/l16;rate=8000`). */
+const sameFormat = (format: string): string => format.toLowerCase().replace(/\s+/g, '');
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -199,7 +200,7 @@ export class CallSession {
   }
 
   #audio(message: Extract<ClientMessage, { type: 'audio_chunk' }>): void {
-    if (this.#audioFormat !== undefined && mediaTypeEssence(message.format) !== mediaTypeEssence(this.#audioFormat)) {
+    if (this.#audioFormat !== undefined && sameFormat(message.format) !== sameFormat(this.#audioFormat)) {
       return this.#refuse(REALTIME_ERROR_CODES.audioFormatChanged, `This call's audio is ${this.#audioFormat}; a chunk in ${message.format} cannot join its recording`, {
         format: this.#audioFormat,
       });

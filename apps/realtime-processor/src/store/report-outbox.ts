@@ -7,8 +7,13 @@ import { listFiles, readJson, removeFiles, timeOrderedKey, writeJsonDurably } fr
 export interface PendingReport {
   readonly key: string;
   readonly callId: string;
-  /** One per call, so phone-gateway applies the report once however often it is sent. */
+  /**
+   * One per call, so phone-gateway applies the report once however often it is sent; renewed only after a refusal
+   * that applied nothing (a 409 or 429 is kept and replayed for its key, so a retry needs a new one).
+   */
   readonly idempotencyKey: string;
+  /** How many times the key was renewed. */
+  readonly renewals?: number;
   readonly body: ConversationEndedRequest;
   readonly createdAt: string;
 }
@@ -48,6 +53,12 @@ export class ReportOutbox {
   async has(callId: string): Promise<boolean> {
     const all = [...(await this.pending()), ...(await this.#rejected())];
     return all.some((report) => report.callId === callId);
+  }
+
+  /** A new idempotency key for the next attempt, after a refusal that applied nothing; durable when this resolves. */
+  async renewKey(report: PendingReport): Promise<void> {
+    const renewals = (report.renewals ?? 0) + 1;
+    await writeJsonDurably(join(this.dir, report.key + SUFFIX), { ...report, renewals, idempotencyKey: `${reportIdempotencyKey(report.callId)}:${renewals}` });
   }
 
   async delivered(key: string): Promise<void> {
