@@ -30,4 +30,3 @@ export {
   type ManageResult,
   type TurnRecord,
 } from './conversation.aggregate.js';
-export { fallbackReply, type FallbackReply } from './fallback.reply.js';
