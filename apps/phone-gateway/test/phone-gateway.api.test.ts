@@ -53,7 +53,7 @@ class Upstreams {
   async start(): Promise<Record<string, string>> {
     const prefs = (overrides: Partial<UserPreferences>): UserPreferences => ({ ...DEFAULT_USER_PREFERENCES, ...overrides });
     const owners: Record<string, { userId: string; displayName: string; preferences: UserPreferences }> = {
-      [NUMBERS.aliceLine]: { userId: 'alice', displayName: 'Alice', preferences: prefs({ aiPersonality: 'humorous' }) },
+      [NUMBERS.aliceLine]: { userId: 'alice', displayName: 'Alice', preferences: prefs({ aiPersonality: 'humorous', userName: 'Ms. Liddell' }) },
       [NUMBERS.bobLine]: { userId: 'bob', displayName: 'Bob', preferences: prefs({ unknownCallerAction: 'transfer' }) },
     };
     const users = this.#service('user-management');
@@ -203,7 +203,7 @@ for (const kind of DATABASE_KINDS) {
       assert.match(call.reasons.join(' '), /default for unknown callers is ai_answer/);
       assert.ok(call.realtime);
       assert.equal(call.realtime.url, 'ws://localhost:8080/api/realtime/conversation');
-      assert.deepEqual(await service.auth.verifyCallToken(call.realtime.token), { callId: call.callId, userId: 'alice' });
+      assert.deepEqual(await service.auth.verifyCallToken(call.realtime.token), { callId: call.callId, userId: 'alice', personality: 'humorous', userName: 'Ms. Liddell' });
     });
 
     it('follows the user’s default when it is to put unknown callers through, but not for a known scammer', async () => {

@@ -3,12 +3,14 @@ import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVeri
 import {
   AUTH_ERROR_CODES,
   JwksEndpoint,
+  PersonalitySchema,
   ROLES,
   SERVICE_NAMES,
   SERVICE_TOKEN_ISSUER,
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   type Jwks,
+  type Personality,
   type Principal,
   type Role,
   type ServiceName,
@@ -187,6 +189,9 @@ export function signServiceToken(secret: Uint8Array | string, service: ServiceNa
 export interface CallTokenClaims {
   readonly callId: string;
   readonly userId: string;
+  /** How the user wants the AI to speak, and the name it may use for them: the conversation needs both each turn. */
+  readonly personality?: Personality | undefined;
+  readonly userName?: string | undefined;
 }
 
 const CALL_TOKEN_ISSUER = 'ai-ninja/phone-gateway';
@@ -199,7 +204,7 @@ function callTokenKey(serviceSecret: string): Uint8Array {
 
 /** phone-gateway's token for one call's WebSocket (HS256), bound to the call and short-lived. */
 export async function signCallToken(serviceSecret: string, claims: CallTokenClaims, ttlSeconds = 300): Promise<string> {
-  return new SignJWT({ callId: claims.callId })
+  return new SignJWT({ callId: claims.callId, ...(claims.personality ? { personality: claims.personality } : {}), ...(claims.userName ? { userName: claims.userName } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)
     .setIssuer(CALL_TOKEN_ISSUER)
@@ -213,7 +218,13 @@ export async function signCallToken(serviceSecret: string, claims: CallTokenClai
 export async function verifyCallToken(serviceSecret: string, token: string): Promise<CallTokenClaims> {
   const payload = await verifying(() => jwtVerify(token, callTokenKey(serviceSecret), { issuer: CALL_TOKEN_ISSUER, audience: CALL_TOKEN_AUDIENCE, algorithms: ['HS256'] }));
   if (typeof payload.callId !== 'string' || !payload.sub) throw unauthenticated('The call token names no call');
-  return { callId: payload.callId, userId: payload.sub };
+  const personality = PersonalitySchema.safeParse(payload.personality);
+  return {
+    callId: payload.callId,
+    userId: payload.sub,
+    ...(personality.success ? { personality: personality.data } : {}),
+    ...(typeof payload.userName === 'string' ? { userName: payload.userName } : {}),
+  };
 }
 
 /** What user-management puts in an access token, and what {@link Authenticator} reads back. */

@@ -7,6 +7,7 @@ import {
   type HostedNumber,
   type IncomingCallRequest,
   type IncomingCallResponse,
+  type Personality,
   type Principal,
   type WhitelistDecision,
 } from '@ai-ninja/contracts';
@@ -67,6 +68,7 @@ export class CallService {
       decision,
       reasons: JSON.stringify(reasons),
       personality: owner === 'unavailable' ? null : owner.preferences.aiPersonality,
+      user_name: owner === 'unavailable' ? null : owner.preferences.userName,
       provider: request.provider ?? null,
       decision_ms: decisionMs,
       turns: null,
@@ -149,7 +151,7 @@ export class CallService {
         to: row.to_phone,
         decision: row.decision as CallStatus['decision'],
         outcome: outcomeOf(state),
-        ...(row.personality ? { personality: row.personality as 'polite' } : {}),
+        ...(row.personality ? { personality: row.personality as Personality } : {}),
         turns,
         durationMs: Math.max(0, Date.now() - Date.parse(row.created_at)),
         at: new Date().toISOString(),
@@ -178,7 +180,10 @@ export class CallService {
     };
     if (row.state !== 'ai_answering' || !row.user_id) return response;
     const ttl = this.config.CALL_TOKEN_TTL_S;
-    const token = await this.service.auth.signCallToken({ callId: row.call_id, userId: row.user_id }, ttl);
+    const token = await this.service.auth.signCallToken(
+      { callId: row.call_id, userId: row.user_id, personality: (row.personality ?? undefined) as Personality | undefined, userName: row.user_name ?? undefined },
+      ttl,
+    );
     return { ...response, realtime: { url: this.config.REALTIME_PUBLIC_URL, token, expiresAt: new Date(Date.now() + ttl * 1000).toISOString() } };
   }
 

@@ -13,6 +13,8 @@ export interface PhoneGatewayDb {
     /** JSON array of strings. */
     reasons: string;
     personality: string | null;
+    /** The name the AI may use for the user (their preference), passed on in the call token. */
+    user_name: string | null;
     provider: string | null;
     decision_ms: number;
     /** JSON array of transcript turns, once the AI conversation ended. */
@@ -44,6 +46,11 @@ export const migrations: Migrations = {
         .addColumn('completed_at', 'text')
         .execute();
       await db.schema.createIndex('calls_by_user').on('calls').columns(['user_id', 'created_at']).execute();
+    },
+  },
+  '002_calls_user_name': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('calls').addColumn('user_name', 'text').execute();
     },
   },
 };

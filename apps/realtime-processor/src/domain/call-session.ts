@@ -1,4 +1,4 @@
-import type { ConversationEndedRequest, DialogueStage, TranscriptTurn } from '@ai-ninja/contracts';
+import type { ConversationEndedRequest, DialogueStage, Personality, TranscriptTurn } from '@ai-ninja/contracts';
 import type { Logger } from '@ai-ninja/service-kit';
 import type { CallJournalEntry } from '../store/call-journal.js';
 import type { RecordingMeta, RecordingSpool, SpoolRecording } from '../store/recording-spool.js';
@@ -45,6 +45,9 @@ export interface CallSummary {
 export interface CallSessionDeps {
   readonly callId: string;
   readonly userId: string;
+  /** The user's choices, from the call token, passed on to conversation-engine each turn. */
+  readonly personality?: Personality | undefined;
+  readonly userName?: string | undefined;
   readonly connection: CallConnection;
   readonly limits: SessionLimits;
   readonly responder: TurnResponder;
@@ -174,7 +177,10 @@ export class CallSession {
   async #answer(utterance: string, receivedAt: number): Promise<void> {
     if (this.#ended) return;
     try {
-      const reply = await this.#deps.responder.reply({ callId: this.callId, userId: this.userId, scripted: this.#scripted, stage: this.#stage }, utterance);
+      const reply = await this.#deps.responder.reply(
+        { callId: this.callId, userId: this.userId, personality: this.#deps.personality, userName: this.#deps.userName, scripted: this.#scripted, stage: this.#stage },
+        utterance,
+      );
       if (this.#ended) return; // the caller hung up meanwhile: nobody hears it
       this.#stage = reply.stage;
       this.#answered += 1;

@@ -1,4 +1,4 @@
-import { ManageTurnEndpoint, type DialogueStage, type Intent, type ManageTurnResponse } from '@ai-ninja/contracts';
+import { ManageTurnEndpoint, type DialogueStage, type Intent, type ManageTurnResponse, type Personality } from '@ai-ninja/contracts';
 import { UpstreamHttpError, type ServiceClient } from '@ai-ninja/service-client';
 import type { Logger } from '@ai-ninja/service-kit';
 import type { ScriptedReplies } from './scripted-replies.js';
@@ -19,6 +19,9 @@ export interface TurnReply {
 export interface TurnContext {
   readonly callId: string;
   readonly userId: string;
+  /** From the call token: the user's choices at the time of the call. */
+  readonly personality?: Personality | undefined;
+  readonly userName?: string | undefined;
   readonly scripted: ScriptedReplies;
   readonly stage: DialogueStage;
 }
@@ -40,7 +43,7 @@ export class TurnResponder {
     try {
       answer = await this.client.call(
         ManageTurnEndpoint,
-        { body: { callId: context.callId, userId: context.userId, utterance } },
+        { body: { callId: context.callId, userId: context.userId, utterance, ...(context.personality ? { personality: context.personality } : {}), ...(context.userName ? { userName: context.userName } : {}) } },
         {
           timeout: this.options.deadlineMs,
           retries: this.options.retries,

@@ -144,6 +144,8 @@ export class RealtimeGateway {
     const session = new CallSession({
       callId: claims.callId,
       userId: claims.userId,
+      personality: claims.personality,
+      userName: claims.userName,
       connection,
       limits: {
         maxErrors: config.REALTIME_MAX_ERRORS,
