@@ -181,8 +181,8 @@ const MAX_STORED_BODY = 1024 * 1024;
  * Server side of idempotent POSTs (and PATCHes): the first request with an `Idempotency-Key` runs and its response is
  * kept; a repeat gets that response again (`Idempotent-Replayed: true`), 409 `IDEMPOTENCY_KEY_IN_USE` while the first
  * still runs, and 422 `IDEMPOTENCY_KEY_REUSED` when the same key comes with a different request. The response is kept
- * even when the client has gone away, so a retry after a cut connection is not applied twice. A 5xx is not kept: the
- * key is released and a retry runs again.
+ * even when the client has gone away, so a retry after a cut connection is not applied twice. A 5xx, or a refusal of the
+ * moment (401, 403, 409, 429…), is not kept: the key is released and a retry runs again.
  */
 export function idempotency(store: IdempotencyStore, logger: Logger): RequestHandler {
   return async (req, res, next) => {
@@ -208,13 +208,23 @@ export function idempotency(store: IdempotencyStore, logger: Logger): RequestHan
       return;
     }
     captureResponse(res, (captured) => {
-      const settle = captured && res.statusCode < 500
+      const settle = captured && keepsForReplay(res.statusCode)
         ? store.complete(scoped, fingerprint, { status: res.statusCode, contentType: res.getHeader('content-type')?.toString(), body: captured.toString('base64') })
         : store.release(scoped);
       settle.catch((error: unknown) => logger.error({ err: error }, 'could not record an idempotent response'));
     });
     next();
   };
+}
+
+/**
+ * Outcomes a retry with the same key gets again: successes, and the refusals the same body always gets. Anything that
+ * depends on the moment (credentials, a conflict with the current state, a lock, a rate limit, a server error) is
+ * released, so a retry runs again and gets an answer of its own.
+ */
+const REPLAYED_REFUSALS = new Set([400, 404, 405, 410, 413, 415, 422]);
+function keepsForReplay(status: number): boolean {
+  return status < 400 || REPLAYED_REFUSALS.has(status);
 }
 
 /** Calls `done` with the whole body once the handler ends the response (undefined if it was too big to keep). */

@@ -24,6 +24,7 @@ function thingsService(overrides: Record<string, string> = {}, answerAfterMs = 0
       committed.push(body.name);
       if (answerAfterMs) await delay(answerAfterMs);
       if (body.name === 'explode') return { status: 500, body: { error: { code: 'BOOM', message: 'boom' } } };
+      if (body.name === 'busy') return { status: 409, body: { error: { code: 'BUSY', message: 'changed meanwhile' } } };
       return { status: 201, body: { id: `thing-${committed.length}`, name: body.name } };
     },
   });
@@ -95,6 +96,14 @@ for (const store of ['memory', 'redis'] as const) {
       assert.equal((await post(running.url, { name: 'explode' }, key)).status, 500);
       assert.equal((await post(running.url, { name: 'explode' }, key)).status, 500);
       assert.equal(committed.filter((n) => n === 'explode').length, 2);
+    });
+
+    it('does not keep a refusal of the moment (409): a retry runs again', { skip }, async () => {
+      const key = randomUUID();
+      assert.equal((await post(running.url, { name: 'busy' }, key)).status, 409);
+      const again = await post(running.url, { name: 'busy' }, key);
+      assert.equal(again.headers.get('idempotent-replayed'), null);
+      assert.equal(committed.filter((n) => n === 'busy').length, 2);
     });
 
     it('refuses a key that is not visible ASCII (400)', { skip }, async () => {
