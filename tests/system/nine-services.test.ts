@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HealthBodySchema, SERVICES, type ServiceName } from '@ai-ninja/contracts';
 import { freePort, launchServices, stopServices, waitUntilReady, type LaunchedService } from '@ai-ninja/tools/launcher';
@@ -23,7 +26,8 @@ describe('the nine services, each its own process', () => {
     services = launchServices({
       mode: 'source',
       portOf: (service) => ports.get(service.name)!,
-      env: { HOST: '127.0.0.1' },
+      // Their own data directory: never the one `npm start` uses.
+      env: { HOST: '127.0.0.1', DATA_DIR: mkdtempSync(join(tmpdir(), 'nine-services-')) },
       onLine: (name, line) => output.push(`${name}: ${line}`),
     });
     try {
