@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -152,6 +153,24 @@ describe('the gateway’s upstream handling (real nginx, test upstreams)', { ski
     for (const res of held.splice(0)) res.end();
     await Promise.all(pending);
     assert.deepEqual(placed, Array(10).fill('fast'));
+  });
+
+  it('answers a request line it cannot read (malformed, or a URI over its buffers) with the JSON envelope, not its HTML 500', async () => {
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(gateway!.port, '127.0.0.1', () => socket.end(text));
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    for (const line of ['BROKEN', 'GET /a b c HTTP/1.1', 'GET /api/%zz HTTP/1.1']) {
+      const answer = await raw(`${line}\r\nHost: localhost\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 400 /, `${line}: ${answer.slice(0, 80)}`);
+      assert.match(answer, /\r\n\r\n\{"error":\{"code":"BAD_REQUEST"/, line);
+    }
+    const long = await send(`${gateway!.url}/api/whitelist/${'u'.repeat(20_000)}`);
+    assertEnvelope(long, 414, 'URI_TOO_LONG');
   });
 
   it('answers 502 with the JSON envelope, not an HTML page, when no replica can be reached', async () => {

@@ -36,7 +36,7 @@ describe('the nginx template', () => {
       assert.ok(block, `upstream ${service.name}`);
       const strategies = ['least_conn', 'ip_hash', 'hash', 'random'].filter((s) => new RegExp(`^\\s*${s}\\b`, 'm').test(block));
       assert.deepEqual(strategies, service.upstream === 'round_robin' ? [] : [service.upstream], service.name);
-      assert.match(block, new RegExp(`server \\$\\{${upstreamVariable(service)}\\} max_fails=3 fail_timeout=30s;`));
+      assert.match(block, new RegExp(`server \\$\\{${upstreamVariable(service)}\\} max_fails=3 fail_timeout=2s;`));
       assert.match(block, /keepalive 16;/);
       assert.match(block, new RegExp(`zone ${service.name} `));
     }

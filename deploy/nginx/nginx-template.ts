@@ -5,8 +5,14 @@
  */
 import { COMMON_ERROR_CODES, RATE_LIMIT_ZONES, SERVICES, type GatewayRoute, type ServiceDefinition } from '@ai-ninja/contracts';
 
-/** Peer settings of every upstream server: three failed attempts take a replica out for thirty seconds. */
-export const UPSTREAM_SERVER_PARAMETERS = 'max_fails=3 fail_timeout=30s';
+/**
+ * Peer settings of every upstream server: three failed attempts take a replica out for two seconds, after which one
+ * request tries it again (a refused connection costs nothing: nginx passes the request to the next replica). Short,
+ * because open-source nginx has no active health checks: a replica that restarted is used again only once this
+ * passes, so with 30 s a rolling restart that stopped the second replica within 30 s of the first one's return left
+ * no live peer (502s; tests/integration's rolling restart showed it).
+ */
+export const UPSTREAM_SERVER_PARAMETERS = 'max_fails=3 fail_timeout=2s';
 /** Idle connections each worker keeps open to each upstream. */
 export const UPSTREAM_KEEPALIVE = 16;
 /** The services' default BODY_LIMIT (1mb): a bigger body is refused at the edge. */
@@ -99,11 +105,18 @@ function locationBlock(service: ServiceDefinition, route: GatewayRoute): string[
   ];
 }
 
+/**
+ * Where a gateway-made error is rendered: an internal URI location, not a named one. A request whose request line
+ * nginx could not read (a 400 for a malformed line, a 414 for a long URI) has no URI, and nginx refuses to redirect it
+ * to a named location ("empty URI in redirect") and answers its own HTML 500 instead.
+ */
+const errorUri = (error: GatewayError) => `/.gateway-error/${error.status}`;
+
 function errorLocation(error: GatewayError): string[] {
   // 494 is nginx's own code for oversized headers; clients see 400.
   const status = error.status === 494 ? 400 : error.status;
   const body = `{"error":{"code":"${error.code}","message":"${error.message}","requestId":"$gateway_request_id"}}`;
-  return [`location @error_${error.status} {`, '    default_type application/json;', `    return ${status} '${body}';`, '}'];
+  return [`location = ${errorUri(error)} {`, '    internal;', '    default_type application/json;', `    return ${status} '${body}';`, '}'];
 }
 
 /** The text of `nginx.conf.template`. */
@@ -188,7 +201,7 @@ export function gatewayTemplate(services: readonly ServiceDefinition[] = ROUTED_
         'proxy_next_upstream_tries 2;',
         '',
         '# Errors the gateway makes are the services’ JSON envelope, never an HTML page.',
-        ...GATEWAY_ERRORS.map((error) => `error_page ${error.status} = @error_${error.status};`),
+        ...GATEWAY_ERRORS.map((error) => `error_page ${error.status} = ${errorUri(error)};`),
         '',
         'location / {',
         '    return 404;',
