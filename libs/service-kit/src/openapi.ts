@@ -87,7 +87,8 @@ export class OpenApiDocument {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       ...(route.tags ? { tags: route.tags } : {}),
-      ...(secured ? { security: [{ [this.#bearer.name]: [] }] } : {}),
+      // OpenAPI 3.1 lets a bearer requirement list role names: who may call it, machine-readable for clients and tests.
+      ...(secured ? { security: [{ [this.#bearer.name]: securityRoles(route.auth) }] } : {}),
       request: {
         ...(params ? { params: params as never } : {}),
         ...(query ? { query: query as never } : {}),
@@ -105,6 +106,13 @@ export class OpenApiDocument {
     });
     return this.#cached;
   }
+}
+
+/** The roles a route's bearer requirement lists: none for any signed-in caller, else `owner`, `admin` or `service`. */
+function securityRoles(auth: unknown): string[] {
+  if (auth === 'service' || auth === 'admin') return [auth];
+  if (typeof auth === 'object' && auth !== null) return ['owner'];
+  return [];
 }
 
 function describeAuth(auth: unknown): string {

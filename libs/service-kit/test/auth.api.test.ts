@@ -106,6 +106,9 @@ describe('auth: who may call a route', () => {
   it('documents the bearer scheme, and 401 and 403, on every route that needs a token', async () => {
     const document = (await (await get('/openapi.json')).json()) as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>> };
     assert.deepEqual(document.paths['/any']!.get!.security, [{ bearer: [] }]);
+    assert.deepEqual(document.paths['/internal']!.get!.security, [{ bearer: ['service'] }]);
+    assert.deepEqual(document.paths['/admin']!.get!.security, [{ bearer: ['admin'] }]);
+    assert.deepEqual(document.paths['/users/{userId}/things']!.post!.security, [{ bearer: ['owner'] }]);
     assert.ok(document.paths['/users/{userId}/things']!.post!.responses['403']);
     assert.equal(document.paths['/open']!.get!.security, undefined);
   });
