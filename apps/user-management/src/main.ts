@@ -4,5 +4,5 @@ import { configSchema } from './config.js';
 
 runMain(async () => {
   const config = loadConfig(configSchema);
-  return createApp({ config, version: packageVersion(import.meta.url) }).listen();
+  return (await createApp({ config, version: packageVersion(import.meta.url) })).listen();
 });

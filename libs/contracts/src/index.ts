@@ -11,4 +11,5 @@ export * from './monitoring.js';
 export * from './phone.js';
 export * from './profile.js';
 export * from './whitelist.js';
+export * from './users.js';
 export { z } from './zod.js';

@@ -1,10 +1,12 @@
+import type { Jwks } from '@ai-ninja/contracts';
 import type { Service } from '@ai-ninja/service-kit';
+import type { AuthService } from '../domain/auth.service.js';
+import type { UsersService } from '../domain/users.service.js';
+import { registerAuthRoutes } from './auth.routes.js';
+import { registerUserRoutes } from './users.routes.js';
 
-/**
- * user-management's routes. Its business API is planned and not built yet, so each of its prefixes answers 501
- * NOT_IMPLEMENTED saying where it is planned, never a fake answer.
- */
-export function registerRoutes(service: Service): void {
-  service.notImplemented('/api/v1/auth', 'issue #4 (users, whitelists and caller profiles)');
-  service.notImplemented('/api/v1/users', 'issue #4 (users, whitelists and caller profiles)');
+/** user-management's routes: authentication, the JWKS, and users. */
+export function registerRoutes(service: Service, domain: { auth: AuthService; users: UsersService; jwks: Jwks }): void {
+  registerAuthRoutes(service, domain.auth, domain.jwks);
+  registerUserRoutes(service, domain.users);
 }
