@@ -64,10 +64,10 @@ for (const setup of SETUPS) {
       assert.equal(response.status, 201);
       return (await response.json()) as RecordingBody;
     };
-    const metadata = (id: string, headers = as.admin) => fetch(`${storage.url}/api/v1/storage/audio/${id}/metadata`, { headers });
-    const archive = (body: unknown, headers = as.admin) =>
+    const metadata = (id: string, headers: Record<string, string> = as.admin) => fetch(`${storage.url}/api/v1/storage/audio/${id}/metadata`, { headers });
+    const archive = (body: unknown, headers: Record<string, string> = as.admin) =>
       fetch(`${storage.url}/api/v1/storage/archive`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const cleanup = async (query: string, headers = as.admin) => {
+    const cleanup = async (query: string, headers: Record<string, string> = as.admin) => {
       const response = await fetch(`${storage.url}/api/v1/storage/cleanup${query}`, { method: 'DELETE', headers });
       assert.equal(response.status, 200, await response.clone().text());
       return (await response.json()) as CleanupBody;

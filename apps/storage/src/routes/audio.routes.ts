@@ -162,6 +162,8 @@ async function sendRecording(storage: StorageService, recording: Recording, req:
     res.end();
     return;
   }
+  // The kit's middlewares watch 'close' four times over and pipeline adds seven: past Node's leak warning at ten.
+  res.setMaxListeners(20);
   try {
     await pipeline(body, res);
   } catch (error) {
