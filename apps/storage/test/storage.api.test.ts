@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { configSchema } from '../src/config.js';
 import { principals, SETUPS, startStorage, testEnvironment, upload, type StorageUnderTest, type TestEnvironment } from './support/storage-app.js';
 
 const basicsDataDir = mkdtempSync(join(tmpdir(), 'ai-ninja-storage-basics-'));
+after(() => rmSync(basicsDataDir, { recursive: true, force: true }));
 describeServiceBasics({
   name: 'storage',
   configSchema,
