@@ -1,11 +1,11 @@
 /**
  * `npm run rss`: the resident memory of each service when idle, beside a bare Node.js HTTP server measured in the
  * same run. Starts the built services on free ports (so a running system is not disturbed), lets them settle,
- * reads VmRSS from /proc, and stops them. Target: 90 MB per service.
+ * reads VmRSS from /proc, and stops them. Target: 90 MB per service. `--json FILE` also writes the figures.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SERVICES, type ServiceName } from '@ai-ninja/contracts';
 import { buildServices, freePort, launchServices, stopServices, waitUntilReady } from './launcher.js';
@@ -44,6 +44,23 @@ try {
   }
   const worst = Math.max(...rows.map((r) => r.mb));
   console.log(`\nlargest ${worst.toFixed(1)} MB; ${rows.filter((r) => r.mb > TARGET_MB).length} of ${rows.length} over the ${TARGET_MB} MB target`);
+  // `--json FILE`: the rows for `npm run bench` (tools/bench/run.ts).
+  const jsonAt = process.argv.indexOf('--json');
+  if (jsonAt > 0 && process.argv[jsonAt + 1]) {
+    const figures = rows.map(({ name, mb }) => ({
+      scenario: `idle, ${SETTLE_MS / 1000} s after a little traffic`,
+      figure: `${name} RSS`,
+      measured: `${mb.toFixed(1)} MB`,
+      baseline: `bare node ${baseline.toFixed(1)} MB`,
+      ratio: `${(mb / baseline).toFixed(2)}×`,
+      target: `≤ ${TARGET_MB} MB`,
+      ok: mb <= TARGET_MB,
+      value: mb,
+      baselineValue: baseline,
+      unit: 'MB',
+    }));
+    writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify({ at: new Date().toISOString(), node: process.version, rows: figures }, null, 2));
+  }
 } finally {
   await stopServices(services);
   bare.kill();

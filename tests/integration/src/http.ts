@@ -104,9 +104,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** One request of a load run. */
 export interface Outcome {
+  /** When it was due (performance.now() time). */
   readonly at: number;
   /** HTTP status, or 0 for a transport error. */
   readonly status: number;
+  /** From when it was due to the last byte of the answer. */
   readonly ms: number;
   readonly error?: string;
   /** The first 2000 characters of the body. */
@@ -132,9 +134,10 @@ export function steadyLoad(ratePerSecond: number, makeRequest: (i: number) => Pr
   let stopped = false;
   const fire = () => {
     const i = sent++;
-    const at = performance.now();
+    // Latency counts from when the request was due, not when the timer got round to it: a stall shows up.
+    const at = started + (i * 1000) / ratePerSecond;
     const done = makeRequest(i).then(
-      (reply) => void outcomes.push({ at, status: reply.status, ms: reply.ms, body: reply.body.slice(0, 2000) }),
+      (reply) => void outcomes.push({ at, status: reply.status, ms: performance.now() - at, body: reply.body.slice(0, 2000) }),
       (error: Error) => void outcomes.push({ at, status: 0, ms: performance.now() - at, error: error.message }),
     );
     inFlight.add(done);
@@ -144,7 +147,7 @@ export function steadyLoad(ratePerSecond: number, makeRequest: (i: number) => Pr
   const timer = setInterval(() => {
     const due = Math.floor(((performance.now() - started) / 1000) * ratePerSecond);
     while (!stopped && sent < due) fire();
-  }, 5);
+  }, 1);
   return {
     outcomes,
     async stop() {

@@ -301,7 +301,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         workerProcesses: 2,
         upstreams: (service: ServiceDefinition) => (ports.get(service.name) ?? [closedPort]).map((port) => `127.0.0.1:${port}`),
       };
-      gateway = await startGateway(options.gatewayConfig ? { ...environment, httpSnippets: {} } : environment);
+      gateway = await startGateway(environment);
       if (options.gatewayConfig) {
         const file = join(gateway.prefix, 'conf', 'nginx.conf');
         writeFileSync(file, options.gatewayConfig(readFileSync(file, 'utf8')));

@@ -1,0 +1,104 @@
+/**
+ * Incoming-call decision latency at a fixed arrival rate with every service running, beside a bare `/health/live`
+ * round trip to the same phone-gateway at the same rate, in the same run (issue 5: target p99 ≤ 20 ms at 200 calls/s).
+ *
+ *   node --conditions=@ai-ninja/source --import tsx tests/integration/bench/decision.bench.ts [--rate 200] [--seconds 10] [--json FILE]
+ *
+ * The whole system as the integration tests run it: nine services as processes (two replicas of smart-whitelist,
+ * realtime-processor and user-management) on PostgreSQL and Redis, DECISION_TIMEOUT_MS at its default (800 ms). Each
+ * call is `POST /webhook/incoming-call` to phone-gateway over loopback (keep-alive), from a new caller number to a
+ * hosted number: owner lookup, whitelist evaluation and caller profile, all over HTTP. Open loop: each latency counts
+ * from when the call was due, so a stall is measured rather than hidden.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { delta, ms, report, type BenchRow } from '../src/bench.js';
+import { json, keepAliveAgent, percentile, send, steadyLoad, type Outcome } from '../src/http.js';
+import { startSystem } from '../src/system.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '200' }, warmup: { type: 'string', default: '3' }, json: { type: 'string' } } });
+const SECONDS = Number(values.seconds);
+const RATE = Number(values.rate);
+const WARMUP = Number(values.warmup);
+const TARGET_P99_MS = 20;
+
+async function phase(rate: number, seconds: number, request: (i: number) => Promise<import('../src/http.js').Reply>): Promise<Outcome[]> {
+  const run = steadyLoad(rate, request);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return run.stop();
+}
+
+console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+const system = await startSystem({ env: { LOG_LEVEL: 'warn', DECISION_TIMEOUT_MS: '800' } });
+const rows: BenchRow[] = [];
+const notes: string[] = [];
+try {
+  const user = await system.registerUser('bench');
+  const number = '+14155550111';
+  const hosted = await system.viaGateway(`/api/users/${user.id}/phones`, { method: 'POST', headers: user.headers, body: { phone: number } });
+  if (hosted.status !== 201) throw new Error(`hosting ${number}: ${hosted.status} ${hosted.body}`);
+  const phoneGateway = system.replica('phone-gateway').url;
+  const agent = keepAliveAgent(256);
+  let caller = 0;
+  const incoming = () =>
+    send(`${phoneGateway}/webhook/incoming-call`, {
+      method: 'POST',
+      agent,
+      headers: { 'x-webhook-token': system.webhookToken },
+      // A caller never seen before each time: no cache answers for the whitelist or the profile.
+      body: { callId: `bench-${randomUUID()}`, from: `+1628${String(1_000_000 + (caller++ % 8_999_999)).padStart(7, '0')}`, to: number },
+    });
+  const live = () => send(`${phoneGateway}/health/live`, { agent });
+
+  await phase(RATE, WARMUP, incoming);
+  const calls = await phase(RATE, SECONDS, incoming);
+  const baseline = await phase(RATE, SECONDS, live);
+  agent.destroy();
+
+  const failed = calls.filter((o) => o.status !== 200);
+  if (failed.length > 0) notes.push(`${failed.length} of ${calls.length} calls failed: ${failed[0]!.status} ${failed[0]!.body ?? failed[0]!.error}`);
+  const decided = calls.filter((o) => o.status === 200).map((o) => json<{ reasons: string[]; decisionMs: number }>({ status: 200, headers: {}, body: o.body ?? '', ms: 0 }));
+  const degraded = decided.filter((d) => d.reasons.some((reason) => /did not answer|unavailable/.test(reason))).length;
+  const latencies = calls.filter((o) => o.status === 200).map((o) => o.ms);
+  const liveLatencies = baseline.filter((o) => o.status === 200).map((o) => o.ms);
+  for (const p of [0.5, 0.99]) {
+    const measured = percentile(latencies, p);
+    const base = percentile(liveLatencies, p);
+    rows.push({
+      scenario: `incoming call, ${RATE} calls/s, every service running`,
+      figure: `p${p * 100} decision latency (client side)`,
+      measured: ms(measured),
+      baseline: `/health/live ${ms(base)}`,
+      ratio: delta(measured - base),
+      target: p === 0.99 ? `≤ ${TARGET_P99_MS} ms` : '(none set)',
+      ...(p === 0.99 ? { ok: measured <= TARGET_P99_MS } : {}),
+      value: measured,
+      baselineValue: base,
+      unit: 'ms',
+    });
+  }
+  const server = decided.map((d) => d.decisionMs);
+  rows.push({
+    scenario: `incoming call, ${RATE} calls/s, every service running`,
+    figure: 'p99 decision time inside phone-gateway (decisionMs)',
+    measured: ms(percentile(server, 0.99)),
+    baseline: `p50 ${ms(percentile(server, 0.5))}`,
+    ratio: `${(percentile(server, 0.99) / percentile(server, 0.5)).toFixed(1)}×`,
+    target: '(none set)',
+  });
+  rows.push({
+    scenario: `incoming call, ${RATE} calls/s, every service running`,
+    figure: 'calls decided without a dependency (degraded)',
+    measured: `${degraded} of ${decided.length}`,
+    baseline: `${failed.length} failed`,
+    ratio: `${((degraded / Math.max(1, decided.length)) * 100).toFixed(2)} %`,
+    target: '0',
+    ok: degraded === 0 && failed.length === 0,
+  });
+  notes.push(`Achieved rate: ${(calls.length / SECONDS).toFixed(0)} calls/s over ${SECONDS} s after ${WARMUP} s of warm-up; services from source (tsx), 12 processes, nginx, PostgreSQL and Redis on this machine's ${cpus().length} cores.`);
+} finally {
+  await system.stop();
+}
+report('Incoming-call decision at a fixed rate, whole system', rows, notes);
+process.exit(0);
