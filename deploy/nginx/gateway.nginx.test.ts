@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ServiceDefinition, ServiceName } from '@ai-ninja/contracts';
 import { freePort, launchServices, stopServices, waitUntilReady, type LaunchedService } from '@ai-ninja/tools/launcher';
@@ -40,7 +43,8 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
           mode: 'source',
           services: [service],
           portOf: () => port,
-          env: { HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+          // Each replica its own data directory: never the one `npm start` uses.
+          env: { HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), `gateway-${service.name}-`)) },
           onLine: (_name, line) => lines.push(line),
         });
         replicas.push({ service: service.name, process: launched!, lines });
@@ -68,9 +72,10 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
     for (const service of ROUTED_SERVICES) {
       for (const route of service.gatewayRoutes) {
         const requestId = `route-${randomUUID()}`;
-        const reply = await get(`${route.path}probe?x=1`, requestId);
-        const envelope = assertEnvelope(reply, 501, 'NOT_IMPLEMENTED');
-        assert.ok(envelope.error.message.startsWith(`GET ${route.upstreamPath}probe is not implemented yet`), `${route.path}: ${envelope.error.message}`);
+        // A path no service has: the service's own 404 names the path it received, rewritten.
+        const reply = await get(`${route.path}no/such/route?x=1`, requestId);
+        const envelope = assertEnvelope(reply, 404, 'ROUTE_NOT_FOUND');
+        assert.equal(envelope.error.message, `No route for GET ${route.upstreamPath}no/such/route`, route.path);
         assert.equal(envelope.error.requestId, requestId);
         assert.equal((await servedBy(requestId)).service, service.name);
       }
@@ -79,11 +84,11 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
 
   it('makes an X-Request-ID when the client sends none (or an unsafe one) and passes it to the service', async () => {
     for (const headers of [{}, { 'x-request-id': 'not a safe id <script>' }] as Array<Record<string, string>>) {
-      const reply = await send(`${url}/api/storage/id-check`, { headers });
+      const reply = await send(`${url}/api/storage/no/such/id-check`, { headers });
       const made = String(reply.headers['x-request-id']);
       assert.match(made, /^[0-9a-f]{32}$/);
       // The service answered with the id it received: the gateway's.
-      assert.equal(assertEnvelope(reply, 501, 'NOT_IMPLEMENTED').error.requestId, made);
+      assert.equal(assertEnvelope(reply, 404, 'ROUTE_NOT_FOUND').error.requestId, made);
       assert.equal((await servedBy(made)).service, 'storage');
     }
     const kept = await get('/api/storage/id-check', 'client-chosen.id-42');
@@ -99,6 +104,11 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
     assert.equal(reply.headers.server, 'nginx', 'no version in the Server header');
   });
 
+  it('streams a recording larger than the default limit through to storage (which then asks for a token)', async () => {
+    const reply = await send(`${url}/api/storage/audio/upload?callId=c1`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.alloc(3 * 1024 * 1024, 1) });
+    assertEnvelope(reply, 401, 'UNAUTHENTICATED');
+  });
+
   it('keeps the services’ internal routes out of reach: /metrics, /health*, /internal/ answer the 404 envelope', async () => {
     for (const path of ['/metrics', '/health', '/health/ready', '/health/live', '/internal/lookup', '/api/v1/whitelist/x', '/dashboard/..%2Fmetrics', '/api/whitelist/%2e%2e/%2e%2e/metrics', '/']) {
       assertEnvelope(await get(path), 404, 'ROUTE_NOT_FOUND');
@@ -112,7 +122,7 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
     const served = new Set<Replica>();
     for (let i = 0; i < 12; i += 1) {
       const requestId = `spread-${i}-${randomUUID()}`;
-      assertEnvelope(await get(`/api/whitelist/spread-${i}`, requestId), 501, 'NOT_IMPLEMENTED');
+      assertEnvelope(await get(`/api/whitelist/spread-${i}`, requestId), 401, 'UNAUTHENTICATED');
       served.add(await servedBy(requestId));
     }
     const pids = (list: Iterable<Replica>) => [...list].map((r) => r.process.child.pid).sort();
@@ -125,7 +135,7 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
       const served = new Set<Replica>();
       for (const host of [1, 2, 77, 200]) {
         const requestId = `hash-${network}-${host}-${randomUUID()}`;
-        assertEnvelope(await get('/api/users/me', requestId, `127.0.${network}.${host}`), 501, 'NOT_IMPLEMENTED');
+        assertEnvelope(await get('/api/users/me', requestId, `127.0.${network}.${host}`), 401, 'UNAUTHENTICATED');
         served.add(await servedBy(requestId));
       }
       byNetwork.set(network, served);
@@ -137,7 +147,8 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
 
   it('answers 429 with the JSON envelope past the auth burst of 10, after letting the burst through', async () => {
     const replies = await Promise.all(Array.from({ length: 40 }, () => get('/api/auth/login', randomUUID(), '127.0.100.1')));
-    const passed = replies.filter((r) => r.status === 501);
+    // GET has no route there: what passes the limit is the service's own 404.
+    const passed = replies.filter((r) => r.status === 404);
     const limited = replies.filter((r) => r.status === 429);
     assert.equal(passed.length + limited.length, replies.length, replies.map((r) => r.status).join(','));
     assert.ok(passed.length >= 11, `the first request and a burst of 10 pass (${passed.length} did)`);
@@ -147,11 +158,11 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
 
   it('limits the api zone past its burst of 100, and lets the realtime route take its burst of 200', async () => {
     const api = await Promise.all(Array.from({ length: 300 }, () => get('/api/config/flags', randomUUID(), '127.0.101.1')));
-    assert.ok(api.filter((r) => r.status === 501).length >= 101);
+    assert.ok(api.filter((r) => r.status === 401).length >= 101, 'what passes the limit reaches configuration, which asks for a token');
     assert.ok(api.some((r) => r.status === 429));
     const realtime = await Promise.all(Array.from({ length: 201 }, () => get('/api/realtime/session', randomUUID(), '127.0.102.1')));
     assert.deepEqual(
-      realtime.filter((r: Reply) => r.status !== 501).map((r) => r.status),
+      realtime.filter((r: Reply) => r.status !== 404).map((r) => r.status),
       [],
     );
   });
@@ -161,7 +172,7 @@ describe('the gateway: real nginx in front of the real services', { skip: skipUn
     await stopServices([stopped!.process]);
     for (let i = 0; i < 12; i += 1) {
       const requestId = `after-stop-${i}-${randomUUID()}`;
-      assertEnvelope(await get(`/api/whitelist/after-stop-${i}`, requestId), 501, 'NOT_IMPLEMENTED');
+      assertEnvelope(await get(`/api/whitelist/after-stop-${i}`, requestId), 401, 'UNAUTHENTICATED');
       assert.equal((await servedBy(requestId)).process.child.pid, running!.process.child.pid);
     }
   });

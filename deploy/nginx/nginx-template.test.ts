@@ -53,6 +53,10 @@ describe('the nginx template', () => {
         assert.match(block, /proxy_set_header X-Request-ID \$gateway_request_id;/);
         if (route.websocket) assert.match(block, /proxy_set_header Connection \$connection_upgrade;/);
         else assert.match(block, /proxy_set_header Connection "";/);
+        if (route.streamedBodyLimit) {
+          assert.match(block, new RegExp(`client_max_body_size ${route.streamedBodyLimit};`));
+          assert.match(block, /proxy_request_buffering off;/);
+        } else assert.doesNotMatch(block, /client_max_body_size/);
       }
     }
     const routes = [...template.matchAll(/\n\s*location (\/\S*) \{\n\s*limit_req/g)].map((m) => m[1]);

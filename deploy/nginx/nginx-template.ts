@@ -85,6 +85,9 @@ function locationBlock(service: ServiceDefinition, route: GatewayRoute): string[
     ? ['proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $connection_upgrade;']
     : ['proxy_set_header Connection "";'];
   const timeouts = route.websocket ? ['# A live call lasts minutes: an idle WebSocket is not cut after a minute.', 'proxy_read_timeout 1h;', 'proxy_send_timeout 1h;'] : [];
+  const streamed = route.streamedBodyLimit
+    ? ['# Recordings: large bodies, passed on as they arrive (the service enforces its own limit).', `client_max_body_size ${route.streamedBodyLimit};`, 'proxy_request_buffering off;']
+    : [];
   return [
     `location ${route.path} {`,
     ...indent(
@@ -98,6 +101,7 @@ function locationBlock(service: ServiceDefinition, route: GatewayRoute): string[
         'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
         'proxy_set_header X-Forwarded-Proto $scheme;',
         ...timeouts,
+        ...streamed,
       ],
       1,
     ),

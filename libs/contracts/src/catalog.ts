@@ -19,6 +19,11 @@ export interface GatewayRoute {
   readonly rateLimit: { readonly zone: RateLimitZone; readonly burst: number; readonly nodelay: boolean };
   /** The route carries WebSocket upgrades. */
   readonly websocket?: boolean;
+  /**
+   * The route carries large bodies (recordings): the largest the gateway accepts, e.g. `100m`; they are streamed to
+   * the service as they arrive, not buffered by the gateway first. Other routes accept the gateway's default (1m).
+   */
+  readonly streamedBodyLimit?: string;
 }
 
 /** A HorizontalPodAutoscaler range on average CPU utilisation. */
@@ -157,7 +162,7 @@ export const SERVICES = [
     port: 3008,
     discoveryEnv: 'STORAGE_SERVICE_URL',
     description: 'Call recordings and their metadata',
-    gatewayRoutes: [api('/api/storage/', '/api/v1/storage/')],
+    gatewayRoutes: [{ ...api('/api/storage/', '/api/v1/storage/'), streamedBodyLimit: '100m' }],
     upstream: 'least_conn',
     autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuPercent: 75 },
     calls: [],
