@@ -34,6 +34,8 @@ interface Bench {
   readonly cwd: string;
   /** How to run it by hand. */
   readonly command: string;
+  /** It takes `--json FILE` (its source mentions the option); otherwise it runs without and its output is shown. */
+  readonly writesJson: boolean;
 }
 
 /** A row as benchmarks write it. */
@@ -89,16 +91,24 @@ function packageName(dir: string): string {
   }
 }
 
+/** `*.bench.ts` files under a project, outside node_modules and build output. */
+function benchFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (['node_modules', 'dist', 'out-tsc', '.data'].includes(entry.name)) return [];
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return benchFiles(path);
+    return entry.name.endsWith('.bench.ts') ? [path] : [];
+  });
+}
+
 /** Every benchmark of the repository. */
 function discover(): Bench[] {
   const scripts = npmScripts();
   const files: Array<{ file: string; name: string }> = [];
   for (const group of ['apps', 'libs', 'tests']) {
     for (const project of subdirs(join(ROOT, group))) {
-      const benchDir = join(project, 'bench');
-      if (!existsSync(benchDir)) continue;
-      for (const entry of readdirSync(benchDir).filter((name) => name.endsWith('.bench.ts')).sort()) {
-        files.push({ file: join(benchDir, entry), name: `${packageName(project)}/${entry.replace(/\.bench\.ts$/, '')}` });
+      for (const file of benchFiles(project).sort()) {
+        files.push({ file, name: `${packageName(project)}/${file.slice(file.lastIndexOf('/') + 1).replace(/\.bench\.ts$/, '')}` });
       }
     }
   }
@@ -112,11 +122,13 @@ function discover(): Bench[] {
     if (script) {
       const words = script.command.replace(/^exec\s+/, '').split(/\s+/);
       const at = words.findIndex((word) => word.endsWith(relative(script.dir, file)));
-      return { name, file, nodeArgs: words.slice(1, at), cwd: script.dir, command: `${script.runner} ${script.name}` };
+      return { name, file, nodeArgs: words.slice(1, at), cwd: script.dir, command: `${script.runner} ${script.name}`, writesJson: takesJson(file) };
     }
-    return { name, file, nodeArgs: DEFAULT_NODE_ARGS, cwd: ROOT, command: `node ${DEFAULT_NODE_ARGS.join(' ')} ${relative(ROOT, file)}` };
+    return { name, file, nodeArgs: DEFAULT_NODE_ARGS, cwd: ROOT, command: `node ${DEFAULT_NODE_ARGS.join(' ')} ${relative(ROOT, file)}`, writesJson: takesJson(file) };
   });
 }
+
+const takesJson = (file: string) => /['"-]json['"]?/.test(readFileSync(file, 'utf8'));
 
 const matches = (name: string, list: string | undefined) => (list ?? '').split(',').some((part) => part && name.includes(part.trim()));
 
@@ -139,7 +151,7 @@ async function run(bench: Bench, dir: string): Promise<Outcome> {
   const jsonFile = join(dir, `${bench.name.replace(/[^\w.-]+/g, '_')}.json`);
   const started = performance.now();
   console.log(`\n━━ ${bench.name} (${bench.command})`);
-  const child = spawn(process.execPath, [...bench.nodeArgs, bench.file, '--json', jsonFile], { cwd: bench.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...bench.nodeArgs, bench.file, ...(bench.writesJson ? ['--json', jsonFile] : [])], { cwd: bench.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   current = child;
   let output = '';
   for (const stream of [child.stdout, child.stderr]) {
@@ -164,12 +176,41 @@ async function run(bench: Bench, dir: string): Promise<Outcome> {
   let rows: Row[] = [];
   let notes: string[] = [];
   if (existsSync(jsonFile)) {
-    const written = JSON.parse(readFileSync(jsonFile, 'utf8')) as { rows?: Row[]; notes?: string[] };
-    rows = written.rows ?? [];
+    const written = JSON.parse(readFileSync(jsonFile, 'utf8')) as { rows?: unknown[]; notes?: string[] };
+    rows = (written.rows ?? []).flatMap(normalize);
     notes = written.notes ?? [];
   }
   const tail = rows.length === 0 || code !== 0 ? output.split('\n').slice(-25).join('\n') : undefined;
   return { bench, seconds, code, rows, notes, ...(tail ? { tail } : {}) };
+}
+
+/** A latency summary some benchmarks write instead of strings: `{ n, p50, p99, max }` in ms. */
+interface Summary {
+  readonly p50: number;
+  readonly p99: number;
+}
+const isSummary = (value: unknown): value is Summary => typeof value === 'object' && value !== null && 'p50' in value && 'p99' in value;
+const fmtMs = (value: number) => `${value.toFixed(2)} ms`;
+
+/** Rows as the report reads them: the common shape, or a latency summary with an optional baseline summary. */
+function normalize(raw: unknown): Row[] {
+  const row = raw as Record<string, unknown>;
+  if (typeof row.measured === 'string') return [row as unknown as Row];
+  if (!isSummary(row.measured)) return [];
+  const measured = row.measured;
+  const baseline = row.baseline as { label?: string; measured?: unknown } | undefined;
+  const base = isSummary(baseline?.measured) ? baseline.measured : undefined;
+  const target = String(row.target ?? '');
+  return (['p50', 'p99'] as const).map((p) => ({
+    scenario: '',
+    figure: `${String(row.figure)}: ${p}${typeof row.errors === 'number' && row.errors > 0 ? ` (${row.errors} errors)` : ''}`,
+    measured: fmtMs(measured[p]),
+    baseline: base ? `${baseline?.label ?? 'baseline'} ${fmtMs(base[p])}` : '—',
+    ratio: base ? `${(measured[p] / base[p]).toFixed(1)}×` : '—',
+    target: target.startsWith(p) ? target : '(none set)',
+    ...(target.startsWith(p) && /≤\s*([\d.]+)\s*ms/.test(target) ? { ok: measured[p] <= Number(/≤\s*([\d.]+)/.exec(target)![1]) } : {}),
+    ...(base ? { value: measured[p], baselineValue: base[p], unit: 'ms' } : {}),
+  }));
 }
 
 const cell = (text: string | undefined) => (text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir, cpus } from 'node:os';
@@ -27,7 +27,9 @@ import { configSchema } from '../src/config.js';
 import { openWhitelistDatabase } from '../src/store/database.js';
 import { WhitelistStore } from '../src/store/whitelist.store.js';
 
-const { values: args } = parseArgs({ options: { rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' } } });
+const { values: args } = parseArgs({
+  options: { rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' }, json: { type: 'string' } },
+});
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 const WARMUP = Number(args.warmup);
@@ -217,5 +219,23 @@ const cached = rows[0]!.result;
 const ok = cached.p99 <= CACHED_TARGET_P99_MS && rows.every((row) => row.result.failed === 0);
 console.log(`\ntarget: cached p99 ≤ ${CACHED_TARGET_P99_MS} ms → ${ms(cached.p99)} ${cached.p99 <= CACHED_TARGET_P99_MS ? 'met' : 'NOT met'}; failures: ${rows.map((row) => row.result.failed).join(', ')}`);
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+// `--json FILE`: the figures for `npm run bench` (tools/bench/run.ts).
+if (args.json) {
+  const figures = rows.flatMap(({ name, result, baseline }, i) =>
+    (['p50', 'p99'] as const).map((p) => ({
+      scenario: `${name}, ${RATE} requests/s`,
+      figure: `${p} latency`,
+      measured: ms(result[p]),
+      baseline: `/health/live ${ms(baseline[p])}`,
+      ratio: `${(result[p] / baseline[p]).toFixed(2)}×`,
+      target: i === 0 && p === 'p99' ? `≤ ${CACHED_TARGET_P99_MS} ms` : '(none set)',
+      ...(i === 0 && p === 'p99' ? { ok: result.p99 <= CACHED_TARGET_P99_MS && result.failed === 0 } : {}),
+      value: result[p],
+      baselineValue: baseline[p],
+      unit: 'ms',
+    })),
+  );
+  writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, rows: figures }, null, 2));
+}
 agent.destroy();
 process.exit(ok ? 0 : 1);

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import { createTestAuth, testConfig } from '@ai-ninja/service-kit/testing';
 import { createApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '20,100' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '20,100' }, only: { type: 'string' }, json: { type: 'string' } } });
 const MB = 1024 * 1024;
 const SIZES = values['size-mb'].split(',').map((size) => Number(size) * MB);
 let SIZE = SIZES[0]!;
@@ -128,6 +128,8 @@ async function startS3Process(): Promise<{ env: Record<string, string>; stop: ()
 
 /** Steady-state peak RSS delta per store and size, for the summary. */
 const summary: string[] = [];
+/** The same figures as rows for `npm run bench` (`--json FILE`). */
+const figures: object[] = [];
 
 async function run(kind: 'fs' | 's3'): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ai-ninja-storage-bench-'));
@@ -172,6 +174,28 @@ async function run(kind: 'fs' | 's3'): Promise<void> {
     rows(steady);
     const peak = Math.max(steady.up.peak, steady.whole.peak, steady.ranged.peak);
     summary.push(`  ${store.padEnd(30)} file ${mb(SIZE).padStart(9)}   peak RSS delta ${mb(peak).padStart(8)} = ${((peak / SIZE) * 100).toFixed(0).padStart(3)}% of the file`);
+    const scenario = `${store}, a ${mb(SIZE)} recording, steady state`;
+    figures.push({
+      scenario,
+      figure: 'peak RSS delta (upload, download, range)',
+      measured: mb(peak),
+      baseline: `the file ${mb(SIZE)}`,
+      ratio: `${((peak / SIZE) * 100).toFixed(0)} %`,
+      target: '(none set)',
+    });
+    for (const [name, m, bytes] of [['upload throughput (streamed, hashed)', steady.up, SIZE], ['download throughput (whole)', steady.whole, SIZE]] as const) {
+      figures.push({
+        scenario,
+        figure: name,
+        measured: `${rate(bytes, m.ms)} MB/s`,
+        baseline: `plain file write ${rate(SIZE, baseline.ms)} MB/s`,
+        ratio: `${(bytes / m.ms / (SIZE / baseline.ms)).toFixed(2)}×`,
+        target: '(none set)',
+        value: Number(rate(bytes, m.ms)),
+        baselineValue: Number(rate(SIZE, baseline.ms)),
+        unit: 'MB/s',
+      });
+    }
   } finally {
     await running.close();
     await s3?.stop();
@@ -187,3 +211,4 @@ for (const size of SIZES) {
 }
 console.log('\nsummary, steady state (the largest peak of upload, whole download and range download):');
 for (const line of summary) console.log(line);
+if (values.json) writeFileSync(values.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, rows: figures }, null, 2));

@@ -2,8 +2,10 @@
  * The embedded model's cost per call, each figure beside a bare function call measured the same way in the same run.
  * Run: `npm run bench:dialogue` (from the repository root).
  * Each call is timed on its own with process.hrtime.bigint(), so the baseline carries the same timer overhead; inputs
- * cycle through the training corpus (Chinese, English and mixed utterances of every intent). Prints figures, asserts nothing.
+ * cycle through the training corpus (Chinese, English and mixed utterances of every intent). Prints figures, asserts nothing;
+ * `--json FILE` also writes them.
  */
+import { writeFileSync } from 'node:fs';
 import { Conversation, classifyIntent, detectEmotion, PERSONALITIES, type ConversationState } from '../src/index.js';
 import { TRAINING_CORPUS } from '../test/fixtures/intent-corpus.js';
 
@@ -80,3 +82,18 @@ for (const figure of [baseline, classify, emotion, manage, roundTrip]) {
 console.log('');
 console.log(`manage p99 ${fmt(manage.p99)} µs = ${((manage.p99 / 1000 / 50) * 100).toFixed(2)}% of the 50 ms per-turn budget (the whole HTTP hop)`);
 if (sink < 0) console.log(sink);
+
+// `--json FILE`: the figures for `npm run bench` (tools/bench/run.ts).
+const jsonAt = process.argv.indexOf('--json');
+if (jsonAt > 0 && process.argv[jsonAt + 1]) {
+  const rows = [classify, emotion, manage, roundTrip].map((figure) => ({
+    scenario: 'embedded dialogue model, in process',
+    figure: `${figure.name}: p99 µs per call`,
+    measured: `${fmt(figure.p99)} µs`,
+    baseline: `bare function call ${fmt(baseline.p99)} µs`,
+    ratio: `${(figure.p99 / baseline.p99).toFixed(1)}×`,
+    target: figure === manage ? '≤ 50 ms per turn (the whole HTTP hop)' : '(none set)',
+    ...(figure === manage ? { ok: manage.p99 / 1000 <= 50 } : {}),
+  }));
+  writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2));
+}

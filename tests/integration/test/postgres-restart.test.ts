@@ -10,8 +10,9 @@ import { ErrorEnvelopeSchema } from '@ai-ninja/contracts';
 import { PrivatePostgres } from '../src/datastores.js';
 import { addressPool, json, send, steadyLoad, waitFor } from '../src/http.js';
 import { startSystem, type System, type TestUser } from '../src/system.js';
+import { skipUnlessInstalled } from '../src/requirements.js';
 
-describe('PostgreSQL restarted during load', () => {
+describe('PostgreSQL restarted during load', { skip: skipUnlessInstalled('nginx', 'PostgreSQL server binaries') }, () => {
   let postgres: PrivatePostgres | undefined;
   let system: System | undefined;
 

@@ -11,6 +11,7 @@ import { PrivateRedis } from '../src/datastores.js';
 import { json, send, waitFor } from '../src/http.js';
 import { startSystem, type Replica, type System } from '../src/system.js';
 import { DEGRADED, hostedCallee, incomingCall } from './suites/balancing.js';
+import { skipUnlessInstalled } from '../src/requirements.js';
 
 const readiness = async (replica: Replica): Promise<{ status: number; body: HealthBody }> => {
   const reply = await send(`${replica.url}/health/ready`);
@@ -20,7 +21,7 @@ const readiness = async (replica: Replica): Promise<{ status: number; body: Heal
 /** The checks of a health body that are about Redis (the kit's idempotency store, caches, event streams). */
 const redisChecks = (body: HealthBody) => Object.entries(body.checks ?? {}).filter(([name]) => /redis|cache|events/i.test(name));
 
-describe('Redis unavailable', () => {
+describe('Redis unavailable', { skip: skipUnlessInstalled('nginx', 'redis-server') }, () => {
   let redis: PrivateRedis | undefined;
   let system: System | undefined;
 

@@ -11,8 +11,9 @@ import { fuzzSuite } from './suites/fuzz.js';
 import { healthSuite } from './suites/health.js';
 import { rateLimitSuite } from './suites/rate-limits.js';
 import { rollingRestartSuite } from './suites/rolling-restart.js';
+import { skipUnlessInstalled } from '../src/requirements.js';
 
-describe('the whole system through the real gateway', () => {
+describe('the whole system through the real gateway', { skip: skipUnlessInstalled('nginx') }, () => {
   let system: System | undefined;
   let model: ApiModel | undefined;
   const getSystem = () => system ?? assertStarted();
