@@ -18,14 +18,14 @@ export interface AppDeps {
 }
 
 /** phone-gateway: incoming calls decided in milliseconds, their states, and their events. */
-export async function createApp(deps: AppDeps): Promise<Service> {
+export function createApp(deps: AppDeps): Service {
   const { database, ...serviceDeps } = deps;
   const service = createService({ name: 'phone-gateway', ...serviceDeps });
   service.health.register(databaseHealthCheck(database));
-  // Disposers run in reverse: the event bus (registered by start) stops before the database closes.
+  // Disposers run in reverse: the event bus (registered when it starts) stops before the database closes.
   service.onShutdown('database', () => database.close());
   const events = createEventBus({ service, database: database as Database<unknown> });
-  await events.start();
+  service.onStart('event bus', () => events.start());
   // DECISION_TIMEOUT_MS follows configuration's `phone-gateway` `decision.timeoutMs` when it has one (the last known
   // good value while configuration is down); without CONFIG_SERVICE_URL, the environment's value alone.
   const settings = attachConfigClient(service, { cacheDir: deps.config.DATA_DIR });

@@ -7,6 +7,5 @@ runMain(async () => {
   const config = loadConfig(configSchema);
   const logger = createLogger({ service: 'phone-gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const database = await openPhoneGatewayDatabase(config, logger);
-  const app = await createApp({ config, version: packageVersion(import.meta.url), database, logger });
-  return app.listen();
+  return createApp({ config, version: packageVersion(import.meta.url), database, logger }).listen();
 });

@@ -1,4 +1,5 @@
 import { databaseHealthCheck, type Database } from '@ai-ninja/data';
+import { createEventBus } from '@ai-ninja/events';
 import { createService, type Logger, type Service } from '@ai-ninja/service-kit';
 import type { Config } from './config.js';
 import { AnalyticsService } from './domain/analytics.service.js';
@@ -21,6 +22,21 @@ export function createApp(deps: AppDeps): Service {
   const service = createService({ name: 'profile-analytics', ...serviceDeps });
   service.health.register(databaseHealthCheck(database));
   service.onShutdown('database', () => database.close());
-  registerRoutes(service, new AnalyticsService(new AnalyticsStore(database.db, database.dialect), service.logger));
+  const analytics = new AnalyticsService(new AnalyticsStore(database.db, database.dialect), service.logger);
+  registerRoutes(service, analytics);
+  // Every finished call is analysed: its transcript read, the caller's profile updated, the call kept for trends.
+  const events = createEventBus({ service, database: database as Database<unknown> });
+  events.subscribe('call.completed', async (call) => {
+    await analytics.analyze({
+      callId: call.callId,
+      userId: call.userId,
+      callerPhone: call.from,
+      turns: call.turns,
+      outcome: call.outcome,
+      durationMs: call.durationMs,
+      startedAt: new Date(Date.parse(call.at) - call.durationMs).toISOString(),
+    });
+  });
+  service.onStart('event bus', () => events.start());
   return service;
 }

@@ -1,5 +1,6 @@
 import type { WhitelistDecision } from '@ai-ninja/contracts';
 import { cacheHealthCheck, createCache, databaseHealthCheck, type Cache, type Database } from '@ai-ninja/data';
+import { createEventBus } from '@ai-ninja/events';
 import { createService, type Logger, type Service } from '@ai-ninja/service-kit';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Config } from './config.js';
@@ -63,6 +64,10 @@ export function createApp(deps: AppDeps): Service {
     logger,
   });
   registerRoutes(service, whitelist);
+  // A finished call changes what profile-analytics knows of the caller: what this service cached about them is void.
+  const events = createEventBus({ service, database: database as Database<unknown> });
+  events.subscribe('call.completed', (call) => whitelist.callCompleted(call.userId, call.from));
+  service.onStart('event bus', () => events.start());
 
   outbox.start();
   // Disposers run in reverse order: the outbox stops before the database closes.

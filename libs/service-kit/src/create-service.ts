@@ -66,6 +66,11 @@ export interface Service {
    * must end here: closing the listener waits for every open connection, up to the shutdown timeout.
    */
   onDrain(name: string, drain: () => unknown): void;
+  /**
+   * Runs `start` in `listen()`, in order of registration, before the service takes requests: what needs I/O to get
+   * going (an event bus's tables and consumers). A start that fails fails `listen()`.
+   */
+  onStart(name: string, start: () => Promise<unknown> | unknown): void;
   /** Listens on `config.PORT` and `config.HOST` unless overridden (tests pass port 0). */
   listen(overrides?: { port?: number; host?: string }): Promise<RunningService>;
 }
@@ -88,6 +93,7 @@ export function createService(options: ServiceOptions): Service {
   const inFlight = new InFlightTracker();
   const disposers: Array<{ name: string; dispose: () => unknown }> = [];
   const drainers: Array<{ name: string; drain: () => unknown }> = [];
+  const starters: Array<{ name: string; start: () => unknown }> = [];
   const rawBodyPaths = options.rawBodyPaths ?? [];
   const isRawBody: (path: string) => boolean = (path) => rawBodyPaths.some((prefix) => path.startsWith(prefix));
   let ownClient: ServiceClient | undefined;
@@ -197,11 +203,21 @@ export function createService(options: ServiceOptions): Service {
       disposers.push({ name: disposerName, dispose });
     },
     server,
+    onStart(starterName, start) {
+      starters.push({ name: starterName, start });
+    },
     onDrain(drainerName, drain) {
       drainers.push({ name: drainerName, drain });
     },
     listen: async (overrides = {}) => {
       await idempotencyStore.open();
+      for (const starter of starters) {
+        try {
+          await starter.start();
+        } catch (error) {
+          throw new Error(`${name} could not start its ${starter.name}: ${(error as Error).message}`, { cause: error });
+        }
+      }
       return listen(
         {
           server,

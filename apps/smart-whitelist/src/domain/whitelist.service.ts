@@ -304,6 +304,15 @@ export class WhitelistService {
     await store.putRules(userId, JSON.stringify({ ...rules, blockedNumbers: rules.blockedNumbers.filter((phone) => !drop.has(phone)) }), now.toISOString());
   }
 
+  /**
+   * A call of `phone` to `userId` ended (call.completed): profile-analytics learns from it, so the caller's cached
+   * profile and the user's cached evaluations are void, and the next decision reads what it learnt.
+   */
+  async callCompleted(userId: string, phone: string): Promise<void> {
+    await this.#deps.profiles.forget(phone);
+    await this.#changed(userId);
+  }
+
   /** After any change of a user's entries or rules: their cached evaluations are void. */
   async #changed(userId: string): Promise<void> {
     this.#generations.set(userId, (this.#generations.get(userId) ?? 0) + 1);
