@@ -1,11 +1,15 @@
 /**
  * The report's chart, as SVG written by hand: for each figure that carries numbers, a bar for the measured value and
- * one for its baseline, grouped by unit (each group scaled to its own largest value), labelled with both values.
+ * one for its baseline, grouped by benchmark and unit (each group scaled to its own largest value), labelled with both
+ * values.
  */
 
 /** The numeric side of a report row. */
 export interface ChartRow {
   readonly figure: string;
+  readonly scenario?: string;
+  /** Which benchmark wrote it: rows are grouped by benchmark and unit. */
+  readonly bench?: string;
   readonly value?: number;
   readonly baselineValue?: number;
   readonly unit?: string;
@@ -24,18 +28,20 @@ const format = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : M
 export function renderChart(rows: readonly ChartRow[]): string | undefined {
   const numeric = rows.filter((row) => Number.isFinite(row.value) && Number.isFinite(row.baselineValue) && row.unit);
   if (numeric.length === 0) return undefined;
-  const units = [...new Set(numeric.map((row) => row.unit!))];
+  const groupOf = (row: ChartRow) => `${row.bench ? `${row.bench}, ` : ''}${row.unit}`;
+  const groups = [...new Set(numeric.map(groupOf))];
   const parts: string[] = [];
   let y = 40;
+  const clip = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);
   parts.push(`<text x="10" y="24" font-size="16" font-weight="bold">Measured (blue) beside its baseline from the same run (grey)</text>`);
-  for (const unit of units) {
-    const group = numeric.filter((row) => row.unit === unit);
+  for (const name of groups) {
+    const group = numeric.filter((row) => groupOf(row) === name);
     const max = Math.max(...group.flatMap((row) => [row.value!, row.baselineValue!]), Number.MIN_VALUE);
-    parts.push(`<text x="10" y="${y + 14}" font-size="13" font-weight="bold">${escape(unit)}</text>`);
+    parts.push(`<text x="10" y="${y + 14}" font-size="13" font-weight="bold">${escape(name)}</text>`);
     y += 24;
     for (const row of group) {
-      const label = row.figure.length > 64 ? `${row.figure.slice(0, 63)}…` : row.figure;
-      parts.push(`<text x="10" y="${y + BAR + 4}" font-size="11">${escape(label)}</text>`);
+      parts.push(`<text x="10" y="${y + BAR - 2}" font-size="11">${escape(clip(row.figure, 62))}</text>`);
+      if (row.scenario) parts.push(`<text x="10" y="${y + 2 * BAR + 1}" font-size="9" fill="#6b7280">${escape(clip(row.scenario, 78))}</text>`);
       for (const [i, [kind, value]] of ([['measured', row.value!], ['baseline', row.baselineValue!]] as const).entries()) {
         const length = Math.max(1, ((WIDTH - LABEL - 80) * Math.max(0, value)) / max);
         const top = y + i * (BAR + 2);

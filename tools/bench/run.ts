@@ -263,7 +263,7 @@ rmSync(scratch, { recursive: true, force: true });
 
 const outDir = resolve(ROOT, args.out!);
 mkdirSync(outDir, { recursive: true });
-const chartRows = outcomes.flatMap((o) => o.rows.map((row) => ({ ...row, figure: `${o.bench.name}: ${row.figure}` })));
+const chartRows = outcomes.flatMap((o) => o.rows.map((row) => ({ ...row, bench: o.bench.name })));
 const svg = renderChart(chartRows);
 if (svg) writeFileSync(join(outDir, 'report.svg'), svg);
 writeFileSync(join(outDir, 'REPORT.md'), markdown(outcomes, startedAt, loadBefore, Boolean(svg)));
