@@ -76,7 +76,7 @@ const SPAM_SCRIPT = [
 
 async function main(): Promise<void> {
   console.log(bold(`AI-Ninja call demo against ${BASE}\n`));
-  await step('the gateway answers', () => api<{ status: string }>('GET', '/health'), (h) => `status ${h.status}`);
+  await step('the gateway answers', () => api<{ status: string }>('GET', '/gateway/health'), (h) => `status ${h.status}`);
 
   const email = `demo-${Date.now()}@example.com`;
   const password = 'correct-horse-battery-staple';

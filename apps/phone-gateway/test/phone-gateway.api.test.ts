@@ -193,7 +193,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(call.decision, 'transfer');
       assert.equal(call.state, 'transferring');
       assert.equal(call.userId, 'alice');
-      assert.deepEqual(call.reasons, ['whitelist: in the user’s contacts']);
+      assert.deepEqual(call.reasons, ['in the user’s contacts']);
       assert.equal(call.realtime, undefined);
     });
 

@@ -30,10 +30,10 @@ export function decide(input: DecisionInput): Decision {
   let decision: CallDecision;
   if (whitelist !== 'unavailable' && whitelist.decision === 'allow') {
     decision = 'transfer';
-    reasons.push(...whitelist.reasons.map((reason) => `whitelist: ${reason}`));
+    reasons.push(...whitelist.reasons);
   } else if (whitelist !== 'unavailable' && whitelist.decision === 'block') {
     decision = 'reject';
-    reasons.push(...whitelist.reasons.map((reason) => `whitelist: ${reason}`));
+    reasons.push(...whitelist.reasons);
   } else {
     if (whitelist === 'unavailable') reasons.push('smart-whitelist did not answer in time: decided without the whitelist');
     const spam = spamSignal(profile, whitelist, input.spamRiskThreshold);

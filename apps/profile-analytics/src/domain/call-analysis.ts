@@ -73,7 +73,7 @@ export function analyzeCall(call: CallInput, now: string): CallFindings {
 }
 
 function summarize(call: CallInput, category: CallerCategory, callerTurns: number, persistence: number, earlyHangup: boolean): string {
-  const who = category === 'unknown' ? 'A caller of unknown purpose' : `A ${category} caller`;
+  const who = category === 'unknown' ? 'A caller of unknown purpose' : `${/^[aeiou]/.test(category) ? 'An' : 'A'} ${category} caller`;
   const seconds = Math.round(call.durationMs / 1000);
   const spoke = `spoke ${callerTurns} time${callerTurns === 1 ? '' : 's'} in ${seconds} s`;
   switch (call.outcome) {
