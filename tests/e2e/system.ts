@@ -67,8 +67,8 @@ export class System {
   }
 }
 
-/** A random North American number. */
-export const phone = () => `+1415${String(randomInt(1_000_000, 9_999_999))}`;
+/** A random valid number in San Francisco (an exchange code never starts with 0 or 1). */
+export const phone = () => `+1415${String(randomInt(2_000_000, 9_999_999))}`;
 
 /** The body of a successful response, parsed by `schema` when given; anything else fails with the body in the message. */
 export async function json<T>(response: Response, schema?: { parse(value: unknown): T }): Promise<T> {

@@ -42,7 +42,7 @@ async function api<T>(method: string, path: string, body?: unknown, headers: Rec
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-const phone = () => `+1415${String(randomInt(1_000_000, 9_999_999))}`;
+const phone = () => `+1415${String(randomInt(2_000_000, 9_999_999))}`;
 
 interface TokenResponse {
   accessToken: string;
