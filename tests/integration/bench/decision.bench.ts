@@ -1,8 +1,9 @@
 /**
- * Incoming-call decision latency at a fixed arrival rate with every service running, beside a bare `/health/live`
- * round trip to the same phone-gateway at the same rate, in the same run (issue 5: target p99 ≤ 20 ms at 200 calls/s).
+ * Incoming-call decision latency at fixed arrival rates with every service running, beside a bare `/health/live`
+ * round trip to the same phone-gateway at the same rate, in the same run (issue 5: target p99 ≤ 20 ms at 200 calls/s;
+ * the lower rates show where the whole system on this machine saturates).
  *
- *   node --conditions=@ai-ninja/source --import tsx tests/integration/bench/decision.bench.ts [--rate 200] [--seconds 10] [--json FILE]
+ *   node --conditions=@ai-ninja/source --import tsx tests/integration/bench/decision.bench.ts [--rates 50,100,200] [--seconds 10] [--json FILE]
  *
  * The whole system as the integration tests run it: nine services as processes (two replicas of smart-whitelist,
  * realtime-processor and user-management) on PostgreSQL and Redis, DECISION_TIMEOUT_MS at its default (800 ms). Each
@@ -17,9 +18,10 @@ import { delta, ms, report, type BenchRow } from '../src/bench.js';
 import { json, keepAliveAgent, percentile, send, steadyLoad, type Outcome } from '../src/http.js';
 import { startSystem } from '../src/system.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '200' }, warmup: { type: 'string', default: '3' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rates: { type: 'string', default: '50,100,200' }, warmup: { type: 'string', default: '3' }, json: { type: 'string' } } });
 const SECONDS = Number(values.seconds);
-const RATE = Number(values.rate);
+const RATES = values.rates.split(',').map(Number);
+const TARGET_RATE = 200;
 const WARMUP = Number(values.warmup);
 const TARGET_P99_MS = 20;
 
@@ -51,52 +53,57 @@ try {
     });
   const live = () => send(`${phoneGateway}/health/live`, { agent });
 
-  await phase(RATE, WARMUP, incoming);
-  const calls = await phase(RATE, SECONDS, incoming);
-  const baseline = await phase(RATE, SECONDS, live);
-  agent.destroy();
-
-  const failed = calls.filter((o) => o.status !== 200);
-  if (failed.length > 0) notes.push(`${failed.length} of ${calls.length} calls failed: ${failed[0]!.status} ${failed[0]!.body ?? failed[0]!.error}`);
-  const decided = calls.filter((o) => o.status === 200).map((o) => json<{ reasons: string[]; decisionMs: number }>({ status: 200, headers: {}, body: o.body ?? '', ms: 0 }));
-  const degraded = decided.filter((d) => d.reasons.some((reason) => /did not answer|unavailable/.test(reason))).length;
-  const latencies = calls.filter((o) => o.status === 200).map((o) => o.ms);
-  const liveLatencies = baseline.filter((o) => o.status === 200).map((o) => o.ms);
-  for (const p of [0.5, 0.99]) {
-    const measured = percentile(latencies, p);
-    const base = percentile(liveLatencies, p);
+  for (const RATE of RATES) {
+    await phase(RATE, WARMUP, incoming);
+    const calls = await phase(RATE, SECONDS, incoming);
+    const baseline = await phase(RATE, SECONDS, live);
+    const scenario = `incoming call, ${RATE} calls/s, every service running`;
+    const failed = calls.filter((o) => o.status !== 200);
+    if (failed.length > 0) notes.push(`${RATE}/s: ${failed.length} of ${calls.length} calls failed: ${failed[0]!.status} ${failed[0]!.body ?? failed[0]!.error}`);
+    const decided = calls.filter((o) => o.status === 200).map((o) => json<{ reasons: string[]; decisionMs: number }>({ status: 200, headers: {}, body: o.body ?? '', ms: 0 }));
+    const degraded = decided.filter((d) => d.reasons.some((reason) => /did not answer|unavailable/.test(reason))).length;
+    const latencies = calls.filter((o) => o.status === 200).map((o) => o.ms);
+    const liveLatencies = baseline.filter((o) => o.status === 200).map((o) => o.ms);
+    const targeted = RATE === TARGET_RATE;
+    for (const p of [0.5, 0.99]) {
+      const measured = percentile(latencies, p);
+      const base = percentile(liveLatencies, p);
+      const target = targeted && p === 0.99;
+      rows.push({
+        scenario,
+        figure: `p${p * 100} decision latency (client side)`,
+        measured: ms(measured),
+        baseline: `/health/live ${ms(base)}`,
+        ratio: delta(measured - base),
+        target: target ? `≤ ${TARGET_P99_MS} ms` : '(none set)',
+        ...(target ? { ok: measured <= TARGET_P99_MS } : {}),
+        value: measured,
+        baselineValue: base,
+        unit: 'ms',
+      });
+    }
+    const server = decided.map((d) => d.decisionMs);
     rows.push({
-      scenario: `incoming call, ${RATE} calls/s, every service running`,
-      figure: `p${p * 100} decision latency (client side)`,
-      measured: ms(measured),
-      baseline: `/health/live ${ms(base)}`,
-      ratio: delta(measured - base),
-      target: p === 0.99 ? `≤ ${TARGET_P99_MS} ms` : '(none set)',
-      ...(p === 0.99 ? { ok: measured <= TARGET_P99_MS } : {}),
-      value: measured,
-      baselineValue: base,
-      unit: 'ms',
+      scenario,
+      figure: 'p99 decision time inside phone-gateway (decisionMs)',
+      measured: ms(percentile(server, 0.99)),
+      baseline: `p50 ${ms(percentile(server, 0.5))}`,
+      ratio: `${(percentile(server, 0.99) / percentile(server, 0.5)).toFixed(1)}×`,
+      target: '(none set)',
     });
+    rows.push({
+      scenario,
+      figure: 'calls decided without a dependency (degraded), or failed',
+      measured: `${degraded} of ${decided.length}`,
+      baseline: `${failed.length} failed`,
+      ratio: `${((degraded / Math.max(1, decided.length)) * 100).toFixed(2)} %`,
+      target: '0',
+      ok: degraded === 0 && failed.length === 0,
+    });
+    notes.push(`${RATE}/s: ${(calls.length / SECONDS).toFixed(0)} calls/s achieved over ${SECONDS} s after ${WARMUP} s of warm-up.`);
   }
-  const server = decided.map((d) => d.decisionMs);
-  rows.push({
-    scenario: `incoming call, ${RATE} calls/s, every service running`,
-    figure: 'p99 decision time inside phone-gateway (decisionMs)',
-    measured: ms(percentile(server, 0.99)),
-    baseline: `p50 ${ms(percentile(server, 0.5))}`,
-    ratio: `${(percentile(server, 0.99) / percentile(server, 0.5)).toFixed(1)}×`,
-    target: '(none set)',
-  });
-  rows.push({
-    scenario: `incoming call, ${RATE} calls/s, every service running`,
-    figure: 'calls decided without a dependency (degraded)',
-    measured: `${degraded} of ${decided.length}`,
-    baseline: `${failed.length} failed`,
-    ratio: `${((degraded / Math.max(1, decided.length)) * 100).toFixed(2)} %`,
-    target: '0',
-    ok: degraded === 0 && failed.length === 0,
-  });
-  notes.push(`Achieved rate: ${(calls.length / SECONDS).toFixed(0)} calls/s over ${SECONDS} s after ${WARMUP} s of warm-up; services from source (tsx), 12 processes, nginx, PostgreSQL and Redis on this machine's ${cpus().length} cores.`);
+  agent.destroy();
+  notes.push(`Services from source (tsx), 12 processes, nginx, PostgreSQL and Redis on this machine's ${cpus().length} cores; each call from a new caller number (no cache answers).`);
 } finally {
   await system.stop();
 }

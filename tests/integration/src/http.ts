@@ -145,7 +145,8 @@ export function steadyLoad(ratePerSecond: number, makeRequest: (i: number) => Pr
   };
   // A coarse timer catching up on what is due: setTimeout alone drifts far below the rate on a busy machine.
   const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - started) / 1000) * ratePerSecond);
+    // Request i is due at i / rate seconds: at elapsed time t, requests 0..floor(t × rate) are due.
+    const due = Math.floor(((performance.now() - started) / 1000) * ratePerSecond) + 1;
     while (!stopped && sent < due) fire();
   }, 1);
   return {
