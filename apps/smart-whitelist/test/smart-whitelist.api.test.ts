@@ -143,13 +143,18 @@ for (const kind of DATABASE_KINDS) {
       for (const phone of [...phones].reverse()) assert.equal((await send('POST', `/api/v1/whitelist/${user}`, { phone })).status, 201);
       const seen: string[] = [];
       let cursor: string | null = null;
+      let pages = 0;
       do {
+        pages += 1;
         const page = WhitelistPageSchema.parse(await (await send('GET', `/api/v1/whitelist/${user}?limit=3${cursor ? `&cursor=${cursor}` : ''}`)).json());
         assert.equal(page.total, 7);
         seen.push(...page.entries.map((entry) => entry.phone));
         cursor = page.nextCursor;
       } while (cursor);
       assert.deepEqual(seen, phones);
+      assert.equal(pages, 3, 'the last page says there is no next one');
+      const exact = WhitelistPageSchema.parse(await (await send('GET', `/api/v1/whitelist/${user}?limit=7`)).json());
+      assert.equal(exact.nextCursor, null, 'a page holding the last entry has no next cursor');
       const second = WhitelistPageSchema.parse(await (await send('GET', `/api/v1/whitelist/${user}?page=2&limit=3`)).json());
       assert.deepEqual(
         second.entries.map((entry) => entry.phone),

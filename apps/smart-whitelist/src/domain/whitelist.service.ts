@@ -61,15 +61,17 @@ export class WhitelistService {
   async list(userId: string, query: { limit: number; cursor?: string | undefined; page?: number | undefined; type?: WhitelistEntryType | undefined }): Promise<WhitelistPage> {
     const afterPhone = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const offset = query.page === undefined ? undefined : (query.page - 1) * query.limit;
-    const { rows, total } = await this.#deps.store.listEntries(userId, {
-      limit: query.limit,
+    // One row more than the page tells whether another page follows.
+    const { rows: fetched, total } = await this.#deps.store.listEntries(userId, {
+      limit: query.limit + 1,
       ...(afterPhone !== undefined ? { afterPhone } : {}),
       ...(offset !== undefined ? { offset } : {}),
       ...(query.type ? { type: query.type } : {}),
     });
     const now = new Date().toISOString();
+    const rows = fetched.slice(0, query.limit);
     const last = rows.at(-1);
-    const more = last !== undefined && rows.length === query.limit && (offset ?? 0) + rows.length < total;
+    const more = last !== undefined && fetched.length > query.limit;
     return {
       entries: rows.map((row) => toEntry(row, now)),
       total,
