@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { IncomingCallResponseSchema, TokenResponseSchema } from '@ai-ninja/contracts';
+import { buildServices } from '@ai-ninja/tools/launcher';
 import { json, phone, post, System } from './system.js';
 
 const { values: args } = parseArgs({ options: { json: { type: 'string' }, seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '200' } } });
@@ -55,8 +56,10 @@ async function openLoop(request: (i: number) => Promise<void>): Promise<{ latenc
 }
 
 async function main(): Promise<void> {
-  const system = new System();
-  console.log(`call bench: node ${process.version}, ${RATE}/s for ${SECONDS} s per open-loop run; starting the services a call involves…`);
+  console.log(`call bench: node ${process.version}, ${RATE}/s for ${SECONDS} s per open-loop run; building, then starting the services a call involves…`);
+  // The built services, as `npm start` runs them.
+  if (!buildServices()) throw new Error('the build failed');
+  const system = new System('dist');
   await system.start();
   try {
     const users = system.url('user-management');

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICES, type ServiceName } from '@ai-ninja/contracts';
-import { freePort, launchServices, stopServices, waitUntilReady, type LaunchedService } from '@ai-ninja/tools/launcher';
+import { freePort, launchServices, stopServices, waitUntilReady, type LaunchedService, type LaunchMode } from '@ai-ninja/tools/launcher';
 
 export const INVOLVED: readonly ServiceName[] = ['phone-gateway', 'realtime-processor', 'conversation-engine', 'profile-analytics', 'user-management', 'smart-whitelist', 'storage'];
 
@@ -14,6 +14,15 @@ export class System {
   readonly output: string[] = [];
   services: LaunchedService[] = [];
   readonly dataDir = mkdtempSync(join(tmpdir(), 'e2e-call-'));
+
+  /**
+   * `source` runs the TypeScript through tsx (tests); `dist` the built JavaScript as `npm start` does (benchmarks:
+   * call `buildServices()` first). `nodeArgs` go to every service's node (e.g. `--cpu-prof`).
+   */
+  constructor(
+    private readonly mode: LaunchMode = 'source',
+    private readonly nodeArgs: readonly string[] = [],
+  ) {}
 
   async start(): Promise<void> {
     for (const service of SERVICES) this.ports.set(service.name, await freePort());
@@ -43,9 +52,10 @@ export class System {
 
   #launch(names: readonly ServiceName[]): LaunchedService[] {
     return launchServices({
-      mode: 'source',
+      mode: this.mode,
       services: SERVICES.filter((s) => names.includes(s.name)),
       portOf: (service) => this.ports.get(service.name)!,
+      nodeArgs: this.nodeArgs,
       env: {
         HOST: '127.0.0.1',
         DATA_DIR: this.dataDir,

@@ -35,6 +35,8 @@ export interface LaunchOptions {
   /** Port per service; the catalog's by default. */
   readonly portOf?: (service: ServiceDefinition) => number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Extra node options for every service, e.g. `--cpu-prof` (which NODE_OPTIONS does not allow). */
+  readonly nodeArgs?: readonly string[];
   /** Each line a service writes, on stdout or stderr. */
   readonly onLine?: (service: ServiceName, line: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -74,7 +76,8 @@ export function launchServices(options: LaunchOptions): LaunchedService[] {
   return services.map((service) => {
     const port = portOf(service);
     const appDir = join(ROOT, 'apps', service.name);
-    const args = options.mode === 'dist' ? [join(appDir, 'dist', 'main.js')] : ['--conditions=@ai-ninja/source', '--import', 'tsx', join(appDir, 'src', 'main.ts')];
+    const nodeArgs = options.nodeArgs ?? [];
+    const args = options.mode === 'dist' ? [...nodeArgs, join(appDir, 'dist', 'main.js')] : [...nodeArgs, '--conditions=@ai-ninja/source', '--import', 'tsx', join(appDir, 'src', 'main.ts')];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -39,7 +39,7 @@ describe('realtime-processor: who may connect', () => {
   });
 
   it('refuses a token that is not ours, an expired one, and a service credential: 401', async () => {
-    const foreign = await signCallToken('another-secret-of-at-least-32-characters!', { callId: 'c-x', userId: 'u' });
+    const foreign = signCallToken('another-secret-of-at-least-32-characters!', { callId: 'c-x', userId: 'u' });
     const expired = await world.token('c-x', 'u', -10);
     const serviceCredential = world.auth.serviceToken('phone-gateway');
     for (const token of [foreign, expired, serviceCredential, 'not-a-jwt']) {

@@ -245,7 +245,7 @@ export class World {
   }
 
   /** A call token as phone-gateway would issue it. */
-  token(callId: string, userId = 'user-1', ttlSeconds?: number): Promise<string> {
+  token(callId: string, userId = 'user-1', ttlSeconds?: number): string {
     return signCallToken(this.auth.env.SERVICE_AUTH_SECRET!, { callId, userId }, ttlSeconds);
   }
 

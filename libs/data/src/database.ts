@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationResult } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationResult, type SqliteDatabase } from 'kysely';
 import type { Pool } from 'pg';
 import { z, type ServiceName } from '@ai-ninja/contracts';
 import type { HealthCheck } from '@ai-ninja/health';
@@ -96,8 +96,31 @@ function openSqlite<DB>(file: string, logger: Logger): Database<DB> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   logger.info({ dialect: 'sqlite', file }, 'database opened (SQLite)');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return databaseOf(db, 'sqlite');
+}
+
+/** Prepared statements kept per SQL text: Kysely prepares every query again, which costs more than running it. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The database as Kysely sees it, preparing each SQL text once. Safe because better-sqlite3 runs a statement to the
+ * end synchronously (`all`, `run`); only `iterate` (streamed queries, which no service uses) holds one open.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 async function openPostgres<DB>(service: string, url: string, schema: string | undefined, logger: Logger, startupTimeoutMs: number): Promise<Database<DB>> {

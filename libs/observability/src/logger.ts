@@ -25,8 +25,10 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const format = options.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && !options.destination && process.stdout.isTTY === true);
-  // Standard output is written synchronously, so the last lines before a crash are never lost.
-  const destination = options.destination ?? (pretty ? prettyStream() : pino.destination({ dest: 1, sync: true }));
+  // Standard output is written asynchronously: lines that arrive while a write is under way go out together in the
+  // next one, so a busy service makes one write per batch instead of one blocking write per line. pino flushes what
+  // is left synchronously when the process exits (runMain logs fatal errors before exiting).
+  const destination = options.destination ?? (pretty ? prettyStream() : pino.destination({ dest: 1, sync: false }));
   return pino(
     {
       level: options.level ?? 'info',

@@ -178,11 +178,11 @@ describe('call tokens', () => {
     const auth = await createTestAuth();
     const gateway = createService({ name: 'phone-gateway', version: 'test', config: testConfig(serviceConfigSchema('phone-gateway'), auth.env) });
     const realtime = createService({ name: 'realtime-processor', version: 'test', config: testConfig(serviceConfigSchema('realtime-processor'), auth.env) });
-    const token = await gateway.auth.signCallToken({ callId: 'c1', userId: 'u1' });
+    const token = gateway.auth.signCallToken({ callId: 'c1', userId: 'u1' });
     assert.deepEqual(await realtime.auth.verifyCallToken(token), { callId: 'c1', userId: 'u1' });
     await assert.rejects(realtime.auth.authenticate(`Bearer ${token}`), { status: 401 });
     await assert.rejects(realtime.auth.verifyCallToken(auth.serviceToken('phone-gateway')), { status: 401 });
-    const expired = await gateway.auth.signCallToken({ callId: 'c1', userId: 'u1' }, -5);
+    const expired = gateway.auth.signCallToken({ callId: 'c1', userId: 'u1' }, -5);
     await assert.rejects(realtime.auth.verifyCallToken(expired), { status: 401, message: /expired/ });
   });
 });

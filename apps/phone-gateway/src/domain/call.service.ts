@@ -180,7 +180,7 @@ export class CallService {
     };
     if (row.state !== 'ai_answering' || !row.user_id) return response;
     const ttl = this.config.CALL_TOKEN_TTL_S;
-    const token = await this.service.auth.signCallToken(
+    const token = this.service.auth.signCallToken(
       { callId: row.call_id, userId: row.user_id, personality: (row.personality ?? undefined) as Personality | undefined, userName: row.user_name ?? undefined },
       ttl,
     );
