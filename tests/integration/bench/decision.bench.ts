@@ -61,7 +61,13 @@ try {
     const failed = calls.filter((o) => o.status !== 200);
     if (failed.length > 0) notes.push(`${RATE}/s: ${failed.length} of ${calls.length} calls failed: ${failed[0]!.status} ${failed[0]!.body ?? failed[0]!.error}`);
     const decided = calls.filter((o) => o.status === 200).map((o) => json<{ reasons: string[]; decisionMs: number }>({ status: 200, headers: {}, body: o.body ?? '', ms: 0 }));
+    const degradedReasons = decided.flatMap((d) => d.reasons.filter((reason) => /did not answer|unavailable/.test(reason)));
     const degraded = decided.filter((d) => d.reasons.some((reason) => /did not answer|unavailable/.test(reason))).length;
+    if (degraded > 0) {
+      const counts = new Map<string, number>();
+      for (const reason of degradedReasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      notes.push(`${RATE}/s degraded: ${[...counts].map(([reason, n]) => `${n}× "${reason}"`).join('; ')}.`);
+    }
     const latencies = calls.filter((o) => o.status === 200).map((o) => o.ms);
     const liveLatencies = baseline.filter((o) => o.status === 200).map((o) => o.ms);
     const targeted = RATE === TARGET_RATE;
