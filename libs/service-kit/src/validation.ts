@@ -14,9 +14,27 @@ export function toValidationIssues(error: z.ZodError, source: InputSource): Vali
   }));
 }
 
-/** Parses `value` with `schema`; a mismatch throws a {@link ValidationError}, answered as 400 with every issue. */
+/**
+ * Parses `value` with `schema`; a mismatch throws a {@link ValidationError}, answered as 400 with every issue. A string
+ * holding a NUL character is refused whatever the schema says: no database stores one (PostgreSQL rejects it) and no
+ * legitimate input carries one.
+ */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, source: InputSource): z.output<S> {
+  const nul = findNul(value, []);
+  if (nul) throw new ValidationError([{ path: [source, ...nul].join('.'), message: 'must not contain a NUL character (U+0000)', code: 'invalid_string' }]);
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(toValidationIssues(result.error, source));
   return result.data;
+}
+
+/** The path of the first string (key or value) holding U+0000 in a JSON-like value, if any. */
+function findNul(value: unknown, path: string[]): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key];
+    const found = findNul(item, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
 }

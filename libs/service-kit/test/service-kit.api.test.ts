@@ -149,6 +149,17 @@ describe('createService over HTTP', () => {
     assert.deepEqual(bodyIssues.map((i) => i.path).sort(), ['body.note', 'body.phone']);
   });
 
+  it('refuses a NUL character in a path, query or body value with 400, whatever the schema', async () => {
+    for (const request of [
+      fetch(`${url}/api/v1/entries/user%001`, json({ phone: '+14155550100' })),
+      fetch(`${url}/api/v1/entries/user-1?dryRun=true%00`, json({ phone: '+14155550100' })),
+      fetch(`${url}/api/v1/entries/user-1`, json({ phone: '+14155550100', note: 'a\u0000b' })),
+    ]) {
+      const envelope = await expectErrorEnvelope(await request, 400, 'VALIDATION_FAILED');
+      assert.match(envelope.error.message, /NUL/);
+    }
+  });
+
   it('validates with the helper in a hand-written route too', async () => {
     assert.deepEqual(await (await fetch(`${url}/manual?page=2`)).json(), { page: 2 });
     await expectErrorEnvelope(await fetch(`${url}/manual?page=zero`), 400, 'VALIDATION_FAILED');
