@@ -154,6 +154,8 @@ describe('createService over HTTP', () => {
       fetch(`${url}/api/v1/entries/user%001`, json({ phone: '+14155550100' })),
       fetch(`${url}/api/v1/entries/user-1?dryRun=true%00`, json({ phone: '+14155550100' })),
       fetch(`${url}/api/v1/entries/user-1`, json({ phone: '+14155550100', note: 'a\u0000b' })),
+      // Deep nesting is walked without recursion: still a 400, never a stack overflow.
+      fetch(`${url}/api/v1/entries/user-1`, { ...json({}), body: `{"phone":"+14155550100","deep":${'['.repeat(5000)}"\\u0000"${']'.repeat(5000)}}` }),
     ]) {
       const envelope = await expectErrorEnvelope(await request, 400, 'VALIDATION_FAILED');
       assert.match(envelope.error.message, /NUL/);
