@@ -9,6 +9,7 @@ export * from './headers.js';
 export * from './health.js';
 export * from './monitoring.js';
 export * from './phone.js';
+export * from './storage.js';
 export * from './profile.js';
 export * from './whitelist.js';
 export * from './users.js';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { ConversationEndedEndpoint } from '@ai-ninja/contracts';
+import { ConversationEndedEndpoint, UploadRecordingEndpoint } from '@ai-ninja/contracts';
 import { MalformedResponseError, UpstreamHttpError, type ServiceClient } from '@ai-ninja/service-client';
 import type { Logger } from '@ai-ninja/service-kit';
 import type { CallJournal } from '../store/call-journal.js';
@@ -8,7 +8,6 @@ import type { RecordingMeta, RecordingSpool } from '../store/recording-spool.js'
 import type { PendingReport, ReportOutbox } from '../store/report-outbox.js';
 import type { CallSummary } from './call-session.js';
 import { DeliveryLoop, type DeliveryOutcome } from './delivery-loop.js';
-import { UploadRecordingEndpoint } from './storage-upload.endpoint.js';
 
 /** What {@link CallRecords} is built from. */
 export interface CallRecordsDeps {

@@ -1,4 +1,4 @@
-import { DialogueStageSchema, IntentSchema, z } from '@ai-ninja/contracts';
+import { AUDIO_CONTENT_TYPES, DialogueStageSchema, IntentSchema, isAudioContentType, z } from '@ai-ninja/contracts';
 
 /**
  * The live call's WebSocket protocol: JSON text frames, one message each. The schemas here are the protocol's
@@ -14,31 +14,6 @@ export const SUBPROTOCOL = 'ai-ninja.realtime.v1';
 /** The prefix of a call token passed as a WebSocket subprotocol: `bearer.<token>`. */
 export const BEARER_PROTOCOL_PREFIX = 'bearer.';
 
-/**
- * Audio media types a chunk may have (compared without parameters, case-insensitively): the ones storage accepts
- * for a recording, so that every call's recording can be shipped.
- */
-export const AUDIO_FORMATS = [
-  'audio/wav',
-  'audio/x-wav',
-  'audio/wave',
-  'audio/vnd.wave',
-  'audio/mpeg',
-  'audio/ogg',
-  'audio/opus',
-  'audio/webm',
-  'audio/mp4',
-  'audio/aac',
-  'audio/flac',
-  'audio/x-flac',
-  'audio/l16',
-  'audio/basic',
-  'audio/pcmu',
-  'audio/pcma',
-] as const;
-
-/** A media type's essence: `Audio/L16; rate=8000` → `audio/l16`. */
-export const mediaTypeEssence = (value: string): string => value.split(';')[0]!.trim().toLowerCase();
 
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -62,7 +37,7 @@ export const AudioChunkMessageSchema = z.object({
   format: z
     .string()
     .max(100)
-    .refine((value) => (AUDIO_FORMATS as readonly string[]).includes(mediaTypeEssence(value)), `must be one of ${AUDIO_FORMATS.join(', ')}`),
+    .refine(isAudioContentType, `must be one of ${AUDIO_CONTENT_TYPES.join(', ')}`),
 });
 
 /** An application-level ping: answered with `pong` (WebSocket ping frames are answered by the protocol itself). */

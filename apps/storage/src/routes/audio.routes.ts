@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
-import { COMMON_ERROR_CODES, ErrorEnvelopeSchema, type Principal } from '@ai-ninja/contracts';
+import { AUDIO_CONTENT_TYPES, COMMON_ERROR_CODES, ErrorEnvelopeSchema, isAudioContentType, type Principal } from '@ai-ninja/contracts';
 import { AppError, assertCanAccess, isPrivileged, type Service } from '@ai-ninja/service-kit';
 import { STORAGE_ERROR_CODES, type StorageService } from '../domain/storage.service.js';
 import type { ByteRange } from '../store/blob-driver.js';
 import type { Recording } from '../store/recording.store.js';
-import { ACCEPTED_AUDIO_TYPES, ListQuery, RecordingIdParams, RecordingPageSchema, RecordingSchema, toView, UploadQuery } from './schemas.js';
+import { ListQuery, RecordingIdParams, RecordingPageSchema, RecordingSchema, toView, UploadQuery } from './schemas.js';
 
 /** The upload route reads its body itself: the kit must neither parse it nor ask for JSON. */
 export const UPLOAD_PATH = '/api/v1/storage/audio/upload';
@@ -20,7 +20,7 @@ export function registerAudioRoutes(service: Service, storage: StorageService, m
     path: UPLOAD_PATH,
     summary: 'Upload a recording: the request body is the audio, streamed to the store',
     description:
-      `The body is the raw audio (not multipart), with its Content-Type: one of ${ACCEPTED_AUDIO_TYPES.join(', ')}. ` +
+      `The body is the raw audio (not multipart), with its Content-Type: one of ${AUDIO_CONTENT_TYPES.join(', ')}. ` +
       'It is streamed to the store and hashed on the way, never held whole in memory. Bodies larger than ' +
       'STORAGE_MAX_UPLOAD_BYTES are cut off with 413 as soon as they pass it, with or without Content-Length. An upload ' +
       'that fails or is cut off leaves nothing behind. A user uploads their own recordings; a service (realtime-processor) ' +
@@ -120,10 +120,9 @@ export function registerAudioRoutes(service: Service, storage: StorageService, m
 /** The Content-Type of an upload, when it is an accepted audio type; 415 otherwise. */
 function acceptedContentType(header: string | undefined): string {
   const value = header?.trim() ?? '';
-  const mediaType = value.split(';')[0]!.trim().toLowerCase();
-  if (!(ACCEPTED_AUDIO_TYPES as readonly string[]).includes(mediaType)) {
-    throw new AppError(415, COMMON_ERROR_CODES.unsupportedMediaType, `Expected an audio body (${ACCEPTED_AUDIO_TYPES.join(', ')}), got ${value || 'no Content-Type'}`, {
-      accepted: ACCEPTED_AUDIO_TYPES,
+  if (!isAudioContentType(value)) {
+    throw new AppError(415, COMMON_ERROR_CODES.unsupportedMediaType, `Expected an audio body (${AUDIO_CONTENT_TYPES.join(', ')}), got ${value || 'no Content-Type'}`, {
+      accepted: AUDIO_CONTENT_TYPES,
     });
   }
   return value;

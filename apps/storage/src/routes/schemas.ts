@@ -2,28 +2,6 @@ import { z } from '@ai-ninja/contracts';
 import { ARCHIVE_PREFIX } from '../domain/storage.service.js';
 import type { Recording } from '../store/recording.store.js';
 
-/**
- * Audio media types an upload may have (compared without parameters, case-insensitively; the full value, with
- * parameters such as `audio/L16;rate=8000`, is kept as the recording's Content-Type).
- */
-export const ACCEPTED_AUDIO_TYPES = [
-  'audio/wav',
-  'audio/x-wav',
-  'audio/wave',
-  'audio/vnd.wave',
-  'audio/mpeg',
-  'audio/ogg',
-  'audio/opus',
-  'audio/webm',
-  'audio/mp4',
-  'audio/aac',
-  'audio/flac',
-  'audio/x-flac',
-  'audio/l16',
-  'audio/basic',
-  'audio/pcmu',
-  'audio/pcma',
-] as const;
 
 const Identifier = z
   .string()
