@@ -136,6 +136,9 @@ async function openPostgres<DB>(service: string, url: string, schema: string | u
   });
   // An idle connection the server drops is reported here; without a listener it would crash the process.
   pool.on('error', (error) => logger.warn({ err: error, ...target }, 'PostgreSQL connection lost; the pool opens a new one when needed'));
+  // A connection dropped while a query holds it emits 'error' on the client itself (the pool listens only to idle
+  // ones): without this listener a server restart under load would crash the process. The query fails on its own.
+  pool.on('connect', (client) => client.on('error', (error) => logger.warn({ err: error, ...target }, 'PostgreSQL connection lost during a query')));
   try {
     await connectWithRetry(pool, target, logger, startupTimeoutMs);
     if (schema) await createSchema(pool, schema);

@@ -50,7 +50,10 @@ describe('PostgreSQL restarted during load', { skip: skipUnlessInstalled('nginx'
       await postgres!.stop();
       // Every replica stops being ready: its required database check fails.
       for (const replica of sys.replicas) {
-        await waitFor(`${replica.name} to become unready`, async () => (await send(`${replica.url}/health/ready`)).status === 503, 20_000, 100);
+        // A replica that went away instead says why in its last lines.
+        await waitFor(`${replica.name} to become unready`, async () => (await send(`${replica.url}/health/ready`)).status === 503, 20_000, 100).catch((error: Error) => {
+          throw new Error(`${error.message}\n${replica.tail(40)}`);
+        });
       }
       sawUnready = true;
       await sleep(1000);
