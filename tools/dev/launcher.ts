@@ -50,15 +50,24 @@ export function buildServices(): boolean {
   return spawnSync(process.execPath, [tsc, '--build', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' }).status === 0;
 }
 
-/** A free TCP port on loopback, for tests that must not collide with a running system. */
+/** Ports this process has handed out. */
+const HANDED_OUT = new Set<number>();
+
+/** A free TCP port on loopback, for tests that must not collide with a running system; never the same one twice. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+  for (;;) {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    server.close();
+    await once(server, 'close');
+    // The kernel may hand the same port out again at once: never give one twice, or two services would collide.
+    if (!HANDED_OUT.has(port)) {
+      HANDED_OUT.add(port);
+      return port;
+    }
+  }
 }
 
 /** The secret the services of one launch share for their credentials, unless SERVICE_AUTH_SECRET is set. */

@@ -273,7 +273,8 @@ export class World {
     for (const client of this.#clients) client.socket.terminate();
     await this.stopRealtime();
     await Promise.all([this.engine?.stop(), this.phoneGateway?.stop(), this.storage?.stop()]);
-    await rm(this.dataDir, { recursive: true, force: true });
+    // Retried: a delivery loop may still be writing its last file as the directory goes.
+    await rm(this.dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }
 

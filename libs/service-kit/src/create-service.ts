@@ -142,7 +142,11 @@ export function createService(options: ServiceOptions): Service {
   app.use((req, res, next) => {
     if (isRawBody(req.path) || !hasBody(req.headers)) return next();
     // Too big is too big whatever the type: answered before reading a byte of it.
-    if (Number(req.headers['content-length']) > bodyLimitBytes) {
+    const declared = Number(req.headers['content-length']);
+    if (declared > bodyLimitBytes) {
+      // Read and drop a body a few times the limit, so the client finishes sending and reads the 413 (cutting the
+      // connection mid-upload gives it EPIPE and no answer); a far larger one is refused by closing the connection.
+      if (declared <= bodyLimitBytes * 8) req.resume();
       return next(new AppError(413, COMMON_ERROR_CODES.payloadTooLarge, `The request body is larger than ${config.BODY_LIMIT}`));
     }
     if (!req.is(JSON_TYPES)) {
