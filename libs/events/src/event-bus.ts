@@ -186,6 +186,17 @@ export class EventBus {
   }
 
   async #createTables(): Promise<void> {
+    try {
+      await this.#createTablesOnce();
+    } catch (error) {
+      // Two replicas creating the tables at the same moment: PostgreSQL's IF NOT EXISTS is not atomic, and the loser
+      // gets a unique violation on its catalog. The tables exist by then; the second pass finds them.
+      if (!isUniqueViolation(error)) throw error;
+      await this.#createTablesOnce();
+    }
+  }
+
+  async #createTablesOnce(): Promise<void> {
     await this.#db.schema
       .createTable('event_outbox')
       .ifNotExists()
