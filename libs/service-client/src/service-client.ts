@@ -715,5 +715,6 @@ function isUpstreamFailure(error: unknown): boolean {
 
 /** What breakers and the latency estimate count as a failure: an upstream failure that reached the network. */
 function countsAgainstBreaker(error: unknown): boolean {
-  return isUpstreamFailure(error) && !(error instanceof CircuitOpenError);
+  // A deadline that passed before an attempt started is the caller's, not the upstream's: it must not open a breaker.
+  return isUpstreamFailure(error) && !(error instanceof CircuitOpenError) && !(error instanceof DeadlineExceededError);
 }
